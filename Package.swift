@@ -1,0 +1,48 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "FlashScope",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "flashscope", targets: ["flashscope"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+    ],
+    targets: [
+        // System zlib: CRC-32 with an explicit seed (what ESP-IDF's ROM CRC and otatool compute).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // ncursesw through a tiny C shim: its macros and globals do not import into Swift 6.
+        .target(
+            name: "CNcurses",
+            path: "Sources/CNcurses",
+            cSettings: [.define("_XOPEN_SOURCE_EXTENDED"), .define("_DEFAULT_SOURCE")],
+            linkerSettings: [.linkedLibrary("ncursesw")]
+        ),
+        // Pure formats: bytes in, values and diagnostics out. No files, no terminal.
+        .target(name: "FlashFormats", dependencies: [
+            "CZlib",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // The document: memory-mapped image, edit overlay, whole-image analysis, OTA operations, saving.
+        .target(name: "FlashModel", dependencies: ["FlashFormats"]),
+        // Terminal-free screen buffer and drawing helpers.
+        .target(name: "ScreenKit"),
+        // The only code that talks to the terminal (ncurses).
+        .target(name: "TerminalUI", dependencies: ["ScreenKit", "CNcurses"]),
+        // The TUI application: state, keys, panes. Imports no ncurses.
+        .target(name: "FlashScopeUI", dependencies: ["FlashModel", "ScreenKit"]),
+        .executableTarget(name: "flashscope", dependencies: [
+            "FlashModel", "FlashScopeUI", "TerminalUI",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "FlashFormatsTests", dependencies: ["FlashFormats"]),
+        .testTarget(name: "FlashModelTests", dependencies: ["FlashModel"]),
+        .testTarget(name: "ScreenKitTests", dependencies: ["ScreenKit"]),
+        .testTarget(name: "FlashScopeUITests", dependencies: ["FlashScopeUI", "FlashModel", "ScreenKit"]),
+        .testTarget(name: "CLITests", dependencies: ["FlashModel"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,71 @@
+/// Something a parser noticed: a malformed field, a rule broken, a structure cut short.
+///
+/// Parsers never trap or throw on bad input; they return what they could read plus these.
+public struct Diagnostic: Sendable, Equatable, Hashable {
+    public enum Severity: String, Sendable, Comparable, CaseIterable {
+        case info, warning, error
+        private var rank: Int { self == .info ? 0 : self == .warning ? 1 : 2 }
+        public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
+    }
+    public var severity: Severity
+    /// Absolute flash (or file) offset the finding is about, when there is one.
+    public var offset: Int?
+    public var message: String
+
+    public init(_ severity: Severity, at offset: Int?, _ message: String) {
+        self.severity = severity
+        self.offset = offset
+        self.message = message
+    }
+
+    public static func error(_ offset: Int?, _ message: String) -> Diagnostic { .init(.error, at: offset, message) }
+    public static func warning(_ offset: Int?, _ message: String) -> Diagnostic { .init(.warning, at: offset, message) }
+    public static func info(_ offset: Int?, _ message: String) -> Diagnostic { .init(.info, at: offset, message) }
+}
+
+/// Formatting helpers shared by every report.
+public enum Hex {
+    /// `0x1f` style, lower case, no padding.
+    public static func short(_ v: some BinaryInteger) -> String { "0x" + String(v, radix: 16) }
+    /// Zero-padded to `digits`, no prefix.
+    public static func padded(_ v: some BinaryInteger, _ digits: Int) -> String {
+        let s = String(v, radix: 16)
+        return s.count >= digits ? s : String(repeating: "0", count: digits - s.count) + s
+    }
+    public static func bytes(_ b: [UInt8]) -> String { b.map { padded($0, 2) }.joined() }
+    /// Parses `0x…`, `0o…`, `0b…` or decimal, with an optional k/K/m/M suffix; nil on anything else.
+    public static func parseInt(_ text: String) -> Int? {
+        var s = text.trimmingWhitespace()
+        var mult = 1
+        if let last = s.last, "kKmM".contains(last) {
+            mult = (last == "k" || last == "K") ? 1024 : 1024 * 1024
+            s.removeLast()
+            guard let inner = parseInt(s) else { return nil }
+            let (v, o) = inner.multipliedReportingOverflow(by: mult)
+            return o ? nil : v
+        }
+        var negative = false
+        if s.hasPrefix("-") { negative = true; s.removeFirst() } else if s.hasPrefix("+") { s.removeFirst() }
+        let lower = s.lowercased()
+        var v: Int?
+        if lower.hasPrefix("0x") { v = Int(lower.dropFirst(2), radix: 16) }
+        else if lower.hasPrefix("0o") { v = Int(lower.dropFirst(2), radix: 8) }
+        else if lower.hasPrefix("0b") { v = Int(lower.dropFirst(2), radix: 2) }
+        else if !lower.isEmpty, lower.allSatisfy(\.isASCIIDigit), lower == "0" || !lower.hasPrefix("0") { v = Int(lower) }
+        guard let value = v else { return nil }
+        return negative ? -value : value
+    }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { isASCII && isNumber }
+}
+
+extension String {
+    public func trimmingWhitespace() -> String {
+        var s = Substring(self)
+        while let f = s.first, f.isWhitespace { s.removeFirst() }
+        while let l = s.last, l.isWhitespace { s.removeLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,300 @@
+/// The ESP-IDF partition table (`esp_partition_info_t` rows, the MD5 row, the end marker).
+///
+/// Mirrors `esp_partition_table_verify` (bootloader_support/src/flash_partitions.c) for what the
+/// bootloader accepts, and gen_esp32part.py's `from_binary`/`to_binary`/`verify` for the encoder
+/// and for the warnings a build would have raised.
+
+/// `CONFIG_PARTITION_TABLE_OFFSET` default.
+public let defaultPartitionTableOffset = 0x8000
+/// `ESP_PARTITION_TABLE_MAX_LEN`: the bytes the bootloader reads.
+public let partitionTableMaxLength = 0xC00
+/// 32-byte rows in `ESP_PARTITION_TABLE_MAX_LEN`.
+public let partitionTableMaxRows = partitionTableMaxLength / 32
+/// Row magics (esp_flash_partitions.h).
+public let partitionMagic: UInt16 = 0x50AA
+public let partitionMD5Magic: UInt16 = 0xEBEB
+/// Flag bits.
+public let partitionFlagEncrypted: UInt32 = 1 << 0
+public let partitionFlagReadonly: UInt32 = 1 << 1
+
+public struct PartitionEntry: Sendable, Equatable, Hashable {
+    public var type: UInt8
+    public var subtype: UInt8
+    public var offset: UInt32
+    public var size: UInt32
+    /// The 16 label bytes exactly as stored.
+    public var labelBytes: [UInt8]
+    public var flags: UInt32
+
+    public init(name: String, type: UInt8, subtype: UInt8, offset: UInt32, size: UInt32, flags: UInt32 = 0) {
+        self.type = type; self.subtype = subtype; self.offset = offset; self.size = size; self.flags = flags
+        let u = Array(name.utf8.prefix(16))
+        labelBytes = u + [UInt8](repeating: 0, count: 16 - u.count)
+    }
+
+    init(type: UInt8, subtype: UInt8, offset: UInt32, size: UInt32, labelBytes: [UInt8], flags: UInt32) {
+        self.type = type; self.subtype = subtype; self.offset = offset; self.size = size
+        self.labelBytes = labelBytes; self.flags = flags
+    }
+
+    /// The label as the C side sees it: up to 16 bytes, cut at the first NUL.
+    public var name: String { AppImage.cString(labelBytes) }
+    public var encrypted: Bool { flags & partitionFlagEncrypted != 0 }
+    public var readonly: Bool { flags & partitionFlagReadonly != 0 }
+    public var end: UInt64 { UInt64(offset) + UInt64(size) }
+
+    public var isApp: Bool { type == PartitionType.app }
+    public var isOTAApp: Bool { isApp && subtype & 0xF0 == 0x10 }
+    /// OTA slot number for app/ota_N (`subtype & 0x0F`).
+    public var otaSlot: Int? { isOTAApp ? Int(subtype & 0x0F) : nil }
+    public var isFactory: Bool { isApp && subtype == 0x00 }
+    public var isTest: Bool { isApp && subtype == 0x20 }
+    public var isOTAData: Bool { type == PartitionType.data && subtype == 0x00 }
+
+    public var typeName: String? { PartitionType.typeName(type) }
+    public var subtypeName: String? { PartitionType.subtypeName(type: type, subtype: subtype) }
+
+    public func bytes() -> [UInt8] {
+        var out = [UInt8]()
+        out.appendLE(partitionMagic)
+        out += [type, subtype]
+        out.appendLE(offset)
+        out.appendLE(size)
+        out += labelBytes.prefix(16) + [UInt8](repeating: 0, count: Swift.max(0, 16 - labelBytes.count))
+        out.appendLE(flags)
+        return out
+    }
+}
+
+/// Type and subtype keywords known to ESP-IDF (esp_partition.h, gen_esp32part.py).
+public enum PartitionType {
+    public static let app: UInt8 = 0x00
+    public static let data: UInt8 = 0x01
+    public static let bootloader: UInt8 = 0x02
+    public static let partitionTable: UInt8 = 0x03
+
+    static let typeNames: [(String, UInt8)] = [("app", 0), ("data", 1), ("bootloader", 2), ("partition_table", 3)]
+    static let subtypeNames: [UInt8: [(String, UInt8)]] = {
+        var app: [(String, UInt8)] = [("factory", 0x00), ("test", 0x20), ("tee_0", 0x30), ("tee_1", 0x31)]
+        for n in 0..<16 { app.append(("ota_\(n)", UInt8(0x10 + n))) }
+        return [
+            0: app,
+            1: [("ota", 0x00), ("phy", 0x01), ("nvs", 0x02), ("coredump", 0x03), ("nvs_keys", 0x04),
+                ("efuse", 0x05), ("undefined", 0x06), ("esphttpd", 0x80), ("fat", 0x81), ("spiffs", 0x82),
+                ("littlefs", 0x83), ("tee_ota", 0x90)],
+            2: [("primary", 0x00), ("ota", 0x01), ("recovery", 0x02)],
+            3: [("primary", 0x00), ("ota", 0x01)],
+        ]
+    }()
+
+    public static func typeName(_ t: UInt8) -> String? { typeNames.first { $0.1 == t }?.0 }
+    public static func subtypeName(type: UInt8, subtype: UInt8) -> String? {
+        subtypeNames[type]?.first { $0.1 == subtype }?.0
+    }
+    public static func typeValue(_ name: String) -> UInt8? { typeNames.first { $0.0 == name.lowercased() }?.1 }
+    public static func subtypeValue(type: UInt8, _ name: String) -> UInt8? {
+        subtypeNames[type]?.first { $0.0 == name.lowercased() }?.1
+    }
+    /// Every subtype keyword of every type (for gen_esp32part's name warnings).
+    static var allSubtypeKeywords: Set<String> { Set(subtypeNames.values.flatMap { $0.map(\.0) }) }
+}
+
+public struct PartitionTable: Sendable {
+    public enum MD5Status: String, Sendable { case ok, mismatch, absent }
+
+    /// Where the table starts in its source.
+    public let offset: Int
+    /// Partition rows in stored order.
+    public let entries: [PartitionEntry]
+    public let md5: MD5Status
+    public let md5Stored: [UInt8]?
+    public let md5Computed: [UInt8]?
+    /// Row index of the MD5 row and of the end marker, when found.
+    public let md5Row: Int?
+    public let endRow: Int?
+    /// Would `esp_partition_table_verify` accept it (against `chipSize` when one was given)?
+    public let bootloaderAccepts: Bool
+    /// Why not, in the bootloader's words.
+    public let bootloaderReason: String?
+    /// gen_esp32part's verdict: errors it would raise, as warnings (a foreign dump is not ours to reject).
+    public let toolFindings: [String]
+    public let diagnostics: [Diagnostic]
+
+    /// A row starts with the table magic (quick probe used to locate a table).
+    public static func looksLikeTable<S: ByteSource>(_ s: S, at offset: Int) -> Bool {
+        s.u16(at: offset) == partitionMagic
+    }
+
+    /// Reads the table at `offset` the way the bootloader does.
+    /// - Parameter chipSize: the flash size from the bootloader header; rows must fit below it.
+    public static func parse<S: ByteSource>(_ s: S, at offset: Int, chipSize: Int? = nil) -> PartitionTable {
+        var entries: [PartitionEntry] = []
+        var diags: [Diagnostic] = []
+        var md5Row: Int?
+        var endRow: Int?
+        var md5Stored: [UInt8]?
+        var md5Computed: [UInt8]?
+        var reject: String?
+        var md5Status = MD5Status.absent
+        var missingEnd = false
+        let maxRows = partitionTableMaxRows
+
+        rows: for i in 0..<maxRows {
+            let at = offset + i * 32
+            guard let row = s.bytes(at: at, length: 32) else {
+                let have = s.clip(at..<(at + 32)).count
+                diags.append(.error(at, have == 0
+                    ? "file ends after \(i) rows, before the end-of-table marker"
+                    : "file ends inside row \(i)"))
+                reject = reject ?? "no end-of-table marker in the file"
+                missingEnd = true
+                break
+            }
+            let r = ByteArray(row)
+            let magic = r.u16(at: 0)!
+            switch magic {
+            case partitionMagic:
+                let e = PartitionEntry(type: row[2], subtype: row[3], offset: r.u32(at: 4)!, size: r.u32(at: 8)!,
+                                       labelBytes: Array(row[12..<28]), flags: r.u32(at: 28)!)
+                if let chipSize {
+                    if Int(e.offset) > chipSize || Int(e.size) > chipSize - Int(e.offset) {
+                        diags.append(.error(at, "partition \(i) \"\(e.name)\" [\(Hex.short(e.offset)), +\(Hex.short(e.size))) exceeds the flash size \(Hex.short(chipSize)) declared by the bootloader header"))
+                        reject = reject ?? "partition \(i) invalid - offset \(Hex.short(e.offset)) size \(Hex.short(e.size)) exceeds flash chip size \(Hex.short(chipSize))"
+                    }
+                }
+                if e.flags & ~(partitionFlagEncrypted | partitionFlagReadonly) != 0 {
+                    diags.append(.warning(at + 28, "partition \"\(e.name)\" has unknown flag bits \(Hex.short(e.flags))"))
+                }
+                entries.append(e)
+            case partitionMD5Magic:
+                if md5Row != nil {
+                    diags.append(.error(at, "a second MD5 row: only one MD5 checksum is allowed"))
+                    reject = reject ?? "Only one MD5 checksum is allowed"
+                    break rows
+                }
+                md5Row = i
+                md5Stored = Array(row[16..<32])
+                md5Computed = Checksums.md5(s, offset..<at)
+                if md5Stored == md5Computed {
+                    md5Status = .ok
+                } else {
+                    md5Status = .mismatch
+                    diags.append(.error(at + 16, "table MD5 \(Hex.bytes(md5Stored!)) does not match the rows (\(Hex.bytes(md5Computed!)))"))
+                    reject = reject ?? "Incorrect MD5 checksum"
+                    break rows
+                }
+                if !row[2..<16].allSatisfy({ $0 == 0xFF }) {
+                    diags.append(.info(at + 2, "MD5 row bytes 2–15 are not 0xFF (not checked by ESP-IDF)"))
+                }
+            case 0xFFFF where row[2] == 0xFF && row[3] == 0xFF:
+                endRow = i
+                if !row.allSatisfy({ $0 == 0xFF }) {
+                    diags.append(.warning(at, "end-of-table row is not all 0xFF (gen_esp32part would reject it)"))
+                }
+                break rows
+            default:
+                diags.append(.error(at, "row \(i): invalid magic \(Hex.short(magic))"))
+                reject = reject ?? "partition \(i) invalid magic number \(Hex.short(magic))"
+                break rows
+            }
+            if i == maxRows - 1 {
+                diags.append(.error(at, "no end-of-table marker within \(maxRows) rows"))
+                reject = reject ?? "partition table has no terminating entry"
+                missingEnd = true
+            }
+        }
+        if reject == nil && entries.isEmpty {
+            diags.append(.warning(offset, "the table is empty (ESP-IDF v5.5+ bootloaders reject an empty table)"))
+        }
+        if md5Row == nil && reject == nil {
+            diags.append(.warning(offset, "no MD5 row: the bootloader accepts the table, an app built with CONFIG_PARTITION_TABLE_MD5 (the default) does not"))
+        }
+        var findings = toolFindings(entries, tableOffset: offset, endRowClean: !missingEnd)
+        if md5Status == .mismatch, let c = md5Computed, let st = md5Stored {
+            findings.insert("MD5 checksums don't match! (computed: 0x\(Hex.bytes(c)), parsed: 0x\(Hex.bytes(st)))", at: 0)
+        }
+        for f in findings { diags.append(.warning(offset, "gen_esp32part: \(f)")) }
+        return PartitionTable(offset: offset, entries: entries, md5: md5Status, md5Stored: md5Stored,
+                              md5Computed: md5Computed, md5Row: md5Row, endRow: endRow,
+                              bootloaderAccepts: reject == nil, bootloaderReason: reject,
+                              toolFindings: findings, diagnostics: diags)
+    }
+
+    /// Everything gen_esp32part would object to, plus layout notes of ours (OTA slots that the bootloader
+    /// and the app would count differently), for showing on a foreign table.
+    public static func toolFindings(_ entries: [PartitionEntry], tableOffset: Int, endRowClean: Bool = true) -> [String] {
+        var out = genErrors(entries, tableOffset: tableOffset)
+        var otaSubtypes: [UInt8: Int] = [:]
+        for e in entries where e.isOTAApp { otaSubtypes[e.subtype, default: 0] += 1 }
+        if otaSubtypes.values.contains(where: { $0 > 1 }) {
+            out.append("duplicate OTA app subtypes (the bootloader counts every row, the app only the first)")
+        }
+        let slots = otaSubtypes.keys.map { Int($0 & 0x0F) }.sorted()
+        if !slots.isEmpty && slots != Array(0..<slots.count) {
+            out.append("OTA slots are not contiguous from ota_0 (\(slots.map { "ota_\($0)" }.joined(separator: ", "))): bootloader and app disagree on the slot count")
+        }
+        if (entries.count + 1) * 32 >= partitionTableMaxLength {
+            out.append("Binary partition table length (\((entries.count + 1) * 32)) longer than max")
+        }
+        if !endRowClean { out.append("Partition table is missing an end-of-table marker") }
+        return out
+    }
+
+    /// The errors gen_esp32part.py `verify()` raises (current master rules), in its words.
+    public static func genErrors(_ entries: [PartitionEntry], tableOffset: Int) -> [String] {
+        var out: [String] = []
+        for e in entries {
+            let name = e.name
+            let appAlign: UInt32 = 0x10000
+            if e.isApp && e.offset % appAlign != 0 {
+                out.append("Partition \(name) invalid: Offset \(Hex.short(e.offset)) is not aligned to \(Hex.short(appAlign))")
+            } else if !e.isApp && e.offset % 0x1000 != 0 {
+                out.append("Partition \(name) invalid: Offset \(Hex.short(e.offset)) is not aligned to 0x1000")
+            }
+            if e.isApp && e.size % 0x1000 != 0 {
+                out.append("Partition \(name) invalid: Size \(Hex.short(e.size)) is not aligned to 0x1000")
+            }
+            if e.type == PartitionType.data && (e.subtype == 0x00 || e.subtype == 0x03) && e.readonly {
+                out.append("Partition \(name) invalid: '\(e.subtypeName ?? "")' partition type can't be read-only")
+            }
+            if e.type == PartitionType.data && e.subtype == 0x02 && e.size < 0x3000 && !e.readonly {
+                out.append("Partition \(name) invalid: NVS partition smaller than 0x3000 must be read-only")
+            }
+        }
+        var seen: [String: Int] = [:]
+        for e in entries { seen[e.name, default: 0] += 1 }
+        let dups = seen.filter { $0.value > 1 }.map(\.key).sorted()
+        if !dups.isEmpty { out.append("Partition names must be unique (\(dups.joined(separator: ", ")))") }
+        let exempt: (PartitionEntry) -> Bool = {
+            ($0.type == PartitionType.bootloader && $0.subtype == 0) || ($0.type == PartitionType.partitionTable && $0.subtype == 0)
+        }
+        let sorted = entries.sorted { $0.offset < $1.offset }
+        var last: PartitionEntry?
+        for e in sorted where !exempt(e) {
+            if Int(e.offset) < tableOffset + 0x1000 {
+                out.append("Partition offset \(Hex.short(e.offset)) is below \(Hex.short(tableOffset + 0x1000))")
+            }
+            if let p = last, UInt64(e.offset) < p.end {
+                out.append("Partition at \(Hex.short(e.offset)) overlaps \(Hex.short(p.offset))-\(Hex.short(p.end - 1))")
+            }
+            last = e
+        }
+        let otadata = entries.filter(\.isOTAData)
+        if otadata.count > 1 { out.append("Found multiple otadata partitions") }
+        if let o = otadata.first, o.size != 0x2000 {
+            out.append("otadata partition must have size = 0x2000")
+        }
+        return out
+    }
+
+    /// Encodes `entries` exactly as gen_esp32part `to_binary`: rows, optional MD5 row, 0xFF to 0xC00 bytes.
+    public static func encode(_ entries: [PartitionEntry], md5: Bool = true) -> [UInt8] {
+        var out = entries.flatMap { $0.bytes() }
+        if md5 {
+            let digest = Checksums.md5(out)
+            out += [0xEB, 0xEB] + [UInt8](repeating: 0xFF, count: 14) + digest
+        }
+        out += [UInt8](repeating: 0xFF, count: Swift.max(0, partitionTableMaxLength - out.count))
+        return out
+    }
+}

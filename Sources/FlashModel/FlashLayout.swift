@@ -1,0 +1,351 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import FlashFormats
+
+/// What a file is.
+public enum FileKind: String, Sendable {
+    case flashImage = "flash_image"
+    case appImage = "app_image"
+    case bootloaderImage = "bootloader_image"
+    case partitionTable = "partition_table"
+    case otadata
+}
+
+/// Options for reading an image.
+public struct AnalysisOptions: Sendable {
+    /// `--pt-offset`: where the partition table is, overriding detection.
+    public var tableOffset: Int?
+    /// Evaluate the boot as a bootloader built with CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE.
+    public var rollback = false
+    /// Treat the file as this kind instead of guessing.
+    public var kind: FileKind?
+    public init(tableOffset: Int? = nil, rollback: Bool = false, kind: FileKind? = nil) {
+        self.tableOffset = tableOffset; self.rollback = rollback; self.kind = kind
+    }
+}
+
+public struct BootloaderInfo: Sendable {
+    public let offset: Int
+    public let image: AppImage
+    public var chip: Chip? { image.chip }
+}
+
+public struct PartitionInfo: Sendable {
+    public let index: Int
+    public let entry: PartitionEntry
+    /// Where the 32-byte row is.
+    public let rowOffset: Int
+    public let presence: Presence
+    public var name: String { entry.name }
+}
+
+public struct AppSlotInfo: Sendable {
+    public let partition: PartitionEntry
+    public let presence: Presence
+    public let content: ImageSlot
+    public let verdict: BootVerdict
+    public var image: AppImage? { content.image }
+}
+
+/// An otadata-looking sector outside any otadata partition (stale, or beside an encrypted table).
+public struct StrayOTAEntry: Sendable {
+    public let offset: Int
+    public let entry: OTAEntry
+}
+
+/// Everything FlashScope reads from one image: the bootloader's view of it, and ours.
+public struct FlashLayout: Sendable {
+    public var kind: FileKind
+    public var size: Int
+    public var chip: Chip?
+    public var bootloader: BootloaderInfo?
+    public var table: PartitionTable?
+    public var partitions: [PartitionInfo] = []
+    public var otadataPartition: PartitionEntry?
+    public var otadata: OTAData?
+    public var apps: [AppSlotInfo] = []
+    public var boot: BootDecision?
+    /// For a single app or bootloader file: the image.
+    public var image: AppImage?
+    public var strayOTA: [StrayOTAEntry] = []
+    public var diagnostics: [Diagnostic] = []
+    public var options: AnalysisOptions
+
+    public func app(named name: String) -> AppSlotInfo? { apps.first { $0.partition.name == name } }
+    public func partition(named name: String) -> PartitionInfo? { partitions.first { $0.name == name } }
+    /// OTA app partitions the app side counts (ota_0, ota_1, … consecutive), in slot order.
+    public var appOTASlots: [PartitionEntry] {
+        var out: [PartitionEntry] = []
+        let entries = partitions.map(\.entry)
+        while let e = entries.first(where: { $0.isApp && $0.subtype == UInt8(0x10 + out.count) }), out.count < 16 { out.append(e) }
+        return out
+    }
+    public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+}
+
+public enum AnalysisError: Error, CustomStringConvertible, Sendable {
+    case empty
+    case notAnImage(String)
+    public var description: String {
+        switch self {
+        case .empty: "the file is empty"
+        case .notAnImage(let why): "not an ESP flash image, app image, partition table or otadata file: \(why)"
+        }
+    }
+}
+
+extension FlashLayout {
+    /// Reads `source` as the bootloader would, plus what the official tools would say.
+    public static func analyze(_ source: some ByteSource, digests: (any DigestProvider)? = nil,
+                               options: AnalysisOptions = AnalysisOptions()) throws(AnalysisError) -> FlashLayout {
+        guard source.count > 0 else { throw .empty }
+        let digests = digests ?? DirectDigests(source)
+        let kind: FileKind
+        if let k = options.kind { kind = k } else { kind = try detectKind(source, options: options) }
+        var layout = FlashLayout(kind: kind, size: source.count, options: options)
+        switch kind {
+        case .appImage, .bootloaderImage:
+            let slot = AppImage.inspect(source, at: 0, flashAddress: 0, isBootloader: kind == .bootloaderImage, digests: digests)
+            guard let img = slot.image else { throw .notAnImage("no image header (0xE9) at offset 0") }
+            layout.image = img
+            layout.chip = img.chip
+            layout.diagnostics = img.diagnostics
+        case .partitionTable:
+            let t = PartitionTable.parse(source, at: 0)
+            layout.table = t
+            layout.partitions = partitionInfos(t, presenceIn: nil)
+            layout.diagnostics = t.diagnostics
+        case .otadata:
+            let o = OTAData.parse(source, at: 0, size: source.count)
+            layout.otadata = o
+            layout.diagnostics = o.diagnostics
+        case .flashImage:
+            analyzeFlash(source, digests: digests, into: &layout)
+        }
+        return layout
+    }
+
+    /// Bootloader candidates: an image header at the chip's own bootloader offset.
+    static func findBootloader(_ s: some ByteSource) -> (offset: Int, chip: Chip)? {
+        for offset in [0x1000, 0x0, 0x2000] {
+            guard s.u8(at: offset) == imageMagic, let count = s.u8(at: offset + 1), (1...16).contains(count),
+                  let h = s.u8(at: offset + 23), h <= 1, let id = s.u16(at: offset + 12),
+                  let chip = Chip.from(id: id), chip.bootloaderOffset == offset else { continue }
+            return (offset, chip)
+        }
+        return nil
+    }
+
+    /// First 4 KiB-aligned offset holding a table the bootloader would accept (0x8000 first).
+    static func findTable(_ s: some ByteSource, from start: Int) -> Int? {
+        if PartitionTable.looksLikeTable(s, at: defaultPartitionTableOffset) { return defaultPartitionTableOffset }
+        var offset = Swift.max(0x1000, start)
+        // A table sits below the first partition; 16 MiB covers every real CONFIG_PARTITION_TABLE_OFFSET.
+        let end = Swift.min(s.count, 16 << 20)
+        while offset < end {
+            if offset != defaultPartitionTableOffset, PartitionTable.looksLikeTable(s, at: offset) {
+                let t = PartitionTable.parse(s, at: offset)
+                if t.bootloaderAccepts && !t.entries.isEmpty { return offset }
+            }
+            offset += 0x1000
+        }
+        return nil
+    }
+
+    static func detectKind(_ s: some ByteSource, options: AnalysisOptions) throws(AnalysisError) -> FileKind {
+        if options.tableOffset != nil { return .flashImage }
+        if s.u16(at: 0) == partitionMagic && s.count <= 0x1000 { return .partitionTable }
+        if s.count > 0x8000, findTable(s, from: 0x1000) != nil { return .flashImage }
+        if s.u8(at: 0) == imageMagic {
+            // A lone image at offset 0. A bootloader runs from RAM (no flash-mapped segment), is a few
+            // segments and KiB long, and v5.2+ ones carry esp_bootloader_desc_t.
+            if case .image(let img) = AppImage.inspect(s, at: 0, flashAddress: 0, isBootloader: true, digests: NoDigests()) {
+                if img.bootloaderDescriptor != nil { return .bootloaderImage }
+                let ramOnly = img.chip.map { c in !img.segments.contains { c.isFlashMapped($0.loadAddress) } } ?? false
+                if ramOnly && img.segments.count >= 2 && (img.length ?? 0) >= 0x1000 && s.u32(at: 0x20) != appDescriptorMagic {
+                    return .bootloaderImage
+                }
+                return .appImage
+            }
+        }
+        if findBootloader(s) != nil && s.count > 0x8000 { return .flashImage }
+        if s.u16(at: 0) == partitionMagic { return .partitionTable }
+        if s.count == otadataSize { return .otadata }
+        if s.count >= 0x9000 { return .flashImage }   // a dump with nothing plaintext where expected
+        let first = s.u8(at: 0) ?? 0
+        throw .notAnImage("\(s.count) bytes starting with \(Hex.short(first)); no bootloader, partition table or image header found")
+    }
+
+    static func partitionInfos(_ t: PartitionTable, presenceIn s: (any ByteSource)?) -> [PartitionInfo] {
+        t.entries.enumerated().map { i, e in
+            let p = s.map { $0.presence(of: Int(e.offset)..<Int(e.end)) } ?? .absent
+            return PartitionInfo(index: i, entry: e, rowOffset: t.offset + 32 * i, presence: p)
+        }
+    }
+
+    static func analyzeFlash(_ s: some ByteSource, digests: any DigestProvider, into layout: inout FlashLayout) {
+        var diags: [Diagnostic] = []
+        // Bootloader.
+        if let (offset, _) = findBootloader(s) {
+            let limit = (layout.options.tableOffset ?? defaultPartitionTableOffset) - offset
+            if case .image(let img) = AppImage.inspect(s, at: offset, limit: limit > 0 ? limit : nil, isBootloader: true, digests: digests) {
+                layout.bootloader = BootloaderInfo(offset: offset, image: img)
+                layout.chip = img.chip
+                // The bootloader does not check its own simple hash without Secure Boot; report, don't fail.
+                diags += img.diagnostics.map { d in
+                    var d = d
+                    d.message = "bootloader: " + d.message
+                    return d
+                }
+            }
+        } else {
+            diags.append(.warning(nil, "no plaintext bootloader image at 0x0, 0x1000 or 0x2000"))
+        }
+
+        // Partition table.
+        let chipSize = layout.bootloader?.image.flash.flashSize
+        let tableOffset = layout.options.tableOffset ?? findTable(s, from: (layout.bootloader?.offset ?? 0) + 0x1000)
+        if let tableOffset {
+            let t = PartitionTable.parse(s, at: tableOffset, chipSize: chipSize)
+            layout.table = t
+            if tableOffset != defaultPartitionTableOffset && layout.options.tableOffset == nil {
+                diags.append(.info(tableOffset, "partition table found at \(Hex.short(tableOffset)) (not the default 0x8000)"))
+            }
+            diags += t.diagnostics
+            layout.partitions = partitionInfos(t, presenceIn: s)
+            for p in layout.partitions where p.presence != .full {
+                diags.append(.info(Int(p.entry.offset), "partition \(p.name) is \(p.presence == .absent ? "not in the file" : "only partly in the file")"))
+            }
+        } else {
+            diags.append(.error(nil, "no partition table: 0x8000 and every 4 KiB-aligned offset hold no table the bootloader would accept"))
+        }
+
+        // otadata.
+        let slots = BootSlots(layout.table?.entries ?? [])
+        if let od = slots.otadata {
+            layout.otadataPartition = od
+            if s.presence(of: Int(od.offset)..<(Int(od.offset) + otadataSize)) != .absent {
+                let o = OTAData.parse(s, at: Int(od.offset), size: Int(od.size))
+                layout.otadata = o
+                diags += o.diagnostics
+            }
+        }
+
+        // Apps.
+        let blChip = layout.bootloader?.chip
+        for p in layout.partitions where p.entry.isApp {
+            let e = p.entry
+            let content: ImageSlot = p.presence == .absent ? .absent
+                : AppImage.inspect(s, at: Int(e.offset), limit: Int(e.size), digests: digests)
+            let verdict = judge(content, presence: p.presence, chip: blChip, partitionSize: Int(e.size))
+            layout.apps.append(AppSlotInfo(partition: e, presence: p.presence, content: content, verdict: verdict))
+            if case .image(let img) = content {
+                diags += img.diagnostics.map { d in
+                    var d = d
+                    d.message = "\(e.name): " + d.message
+                    return d
+                }
+                if let c = img.chip, let b = blChip, c != b {
+                    diags.append(.error(Int(e.offset) + 12, "\(e.name): image is for \(c.name) but the bootloader is for \(b.name)"))
+                }
+            }
+        }
+        let chipCounts = Set(layout.apps.compactMap { $0.image?.chip?.name })
+        if layout.chip == nil, chipCounts.count == 1 { layout.chip = layout.apps.compactMap { $0.image?.chip }.first }
+
+        // Boot decision.
+        if let t = layout.table {
+            if t.bootloaderAccepts {
+                let verdicts = Dictionary(layout.apps.map { ($0.partition, $0.verdict) }, uniquingKeysWith: { a, _ in a })
+                layout.boot = BootDecision.decide(slots: slots, otadata: layout.otadata, rollback: layout.options.rollback) {
+                    verdicts[$0] ?? BootVerdict(bootable: false, problem: "not an app partition")
+                }
+            } else {
+                layout.boot = BootDecision(reason: "bootloader rejects the partition table: \(t.bootloaderReason ?? "invalid")")
+            }
+        } else {
+            layout.boot = BootDecision(reason: "no partition table found: the bootloader stops")
+        }
+
+        // Stray otadata-like sectors outside known partitions (stale, or readable next to ciphertext).
+        layout.strayOTA = strayOTAEntries(s, known: layout.partitions.map { Int($0.entry.offset)..<Int($0.entry.end) } + [tableOffset.map { $0..<($0 + 0x1000) } ?? 0..<0])
+        if layout.bootloader == nil && layout.table == nil, let enc = encryptionHint(s) {
+            diags.append(.warning(0, enc))
+        }
+        layout.diagnostics = diags
+    }
+
+    /// Decides whether the bootloader would start what is in a slot, and why not.
+    static func judge(_ content: ImageSlot, presence: Presence, chip: Chip?, partitionSize: Int) -> BootVerdict {
+        switch content {
+        case .absent: return BootVerdict(bootable: false, problem: "absent from the file")
+        case .erased: return BootVerdict(bootable: false, problem: "empty (erased)")
+        case .noImage(let m): return BootVerdict(bootable: false, problem: "no image (magic \(Hex.short(m)), not 0xe9)")
+        case .image(let img):
+            if img.truncated { return BootVerdict(bootable: false, problem: "image cut off by the end of the file") }
+            if let c = img.chip, let b = chip, c != b { return BootVerdict(bootable: false, problem: "image is for \(c.name), bootloader for \(b.name)") }
+            if img.checksumValid == false { return BootVerdict(bootable: false, problem: "checksum is wrong") }
+            if img.hashValid == false { return BootVerdict(bootable: false, problem: "SHA-256 is wrong") }
+            if let len = img.lengthWithSignature, len > partitionSize {
+                return BootVerdict(bootable: false, problem: "image (\(len) bytes) does not fit the partition")
+            }
+            if let err = img.diagnostics.first(where: { $0.severity == .error }) {
+                return BootVerdict(bootable: false, problem: err.message)
+            }
+            return BootVerdict(bootable: true)
+        }
+    }
+
+    /// Sectors outside `known` whose first 32 bytes are an otadata entry with a correct CRC and whose
+    /// rest is erased: left-overs a reader of an encrypted or re-partitioned dump wants to see.
+    static func strayOTAEntries(_ s: some ByteSource, known: [Range<Int>]) -> [StrayOTAEntry] {
+        var out: [StrayOTAEntry] = []
+        var offset = 0x1000
+        let end = Swift.min(s.count, 16 << 20)
+        while offset + otadataSectorSize <= end {
+            defer { offset += otadataSectorSize }
+            if known.contains(where: { $0.contains(offset) }) { continue }
+            guard let seq = s.u32(at: offset), seq != 0xFFFF_FFFF, let crc = s.u32(at: offset + 28),
+                  crc == Checksums.otaCRC(seq: seq), s.isAll(0xFF, in: (offset + 32)..<(offset + otadataSectorSize)),
+                  let b = s.bytes(at: offset, length: 32), let e = OTAEntry(b) else { continue }
+            out.append(StrayOTAEntry(offset: offset, entry: e))
+        }
+        return out
+    }
+
+    /// "likely flash-encrypted" when the bootloader region is high-entropy instead of an image.
+    static func encryptionHint(_ s: some ByteSource) -> String? {
+        var highStart: Int?
+        var highEnd = 0
+        var offset = 0
+        while offset < Swift.min(s.count, 0x10000) {
+            let block = s.bytes(offset..<(offset + 0x1000))
+            if entropy(block) > 7.2 {
+                if highStart == nil { highStart = offset }
+                highEnd = offset + block.count
+            } else if highStart != nil { break }
+            offset += 0x1000
+        }
+        guard let lo = highStart else { return nil }
+        return "no plaintext bootloader at 0x0, 0x1000 or 0x2000; high entropy from \(Hex.short(lo)) to \(Hex.short(highEnd)): likely flash-encrypted (esptool read-flash returns ciphertext)"
+    }
+
+    static func entropy(_ b: [UInt8]) -> Double {
+        guard !b.isEmpty else { return 0 }
+        var counts = [Int](repeating: 0, count: 256)
+        for x in b { counts[Int(x)] += 1 }
+        var h = 0.0
+        let n = Double(b.count)
+        for c in counts where c > 0 { let p = Double(c) / n; h -= p * log2(p) }
+        return h
+    }
+}
+
+/// Digests not computed (for cheap structural probes).
+struct NoDigests: DigestProvider {
+    func sha256(_ range: Range<Int>) -> [UInt8] { [] }
+    func xorChecksum(_ ranges: [Range<Int>]) -> UInt8 { 0 }
+}

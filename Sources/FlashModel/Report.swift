@@ -1,0 +1,176 @@
+import FlashFormats
+
+/// The `--json` shape of `flashscope info`: a public contract documented in README.md.
+public enum Report {
+    public static func json(_ l: FlashLayout, file: String) -> JSON {
+        var top: [(String, JSON)] = [
+            ("kind", .string(l.kind.rawValue)),
+            ("file", .string(file)),
+            ("size", .num(l.size)),
+            ("chip", .opt(l.chip?.name)),
+        ]
+        switch l.kind {
+        case .appImage, .bootloaderImage:
+            if let img = l.image { top += imageFields(img, verdict: nil) }
+        case .partitionTable:
+            top.append(("partition_table", l.table.map { tableJSON($0) } ?? .null))
+            top.append(("partitions", .array(l.partitions.map { partitionJSON($0, inDump: false) })))
+        case .otadata:
+            top.append(("otadata", l.otadata.map { otadataJSON($0, slots: nil) } ?? .null))
+        case .flashImage:
+            top.append(("bootloader", l.bootloader.map(bootloaderJSON) ?? .null))
+            top.append(("partition_table", l.table.map { tableJSON($0) } ?? .null))
+            top.append(("partitions", .array(l.partitions.map { partitionJSON($0, inDump: true) })))
+            top.append(("otadata", l.otadata.map { otadataJSON($0, slots: l.boot == nil ? nil : BootSlots(l.table?.entries ?? [])) } ?? .null))
+            top.append(("apps", .array(l.apps.map(appJSON))))
+            top.append(("boot", l.boot.map(bootJSON) ?? .null))
+            if !l.strayOTA.isEmpty {
+                top.append(("stray_otadata", .array(l.strayOTA.map { s in
+                    .object([("offset", .num(s.offset)), ("seq", .num(s.entry.seq)), ("state", .num(s.entry.state)),
+                             ("state_name", .string(OTAState.name(s.entry.state))), ("crc", .num(s.entry.crc)),
+                             ("crc_ok", .bool(s.entry.crcOK))])
+                })))
+            }
+        }
+        top.append(("diagnostics", .array(l.diagnostics.map(diagnosticJSON))))
+        return .object(top)
+    }
+
+    static func diagnosticJSON(_ d: Diagnostic) -> JSON {
+        .object([("severity", .string(d.severity.rawValue)), ("offset", .opt(d.offset)), ("message", .string(d.message))])
+    }
+
+    static func bootloaderJSON(_ b: BootloaderInfo) -> JSON {
+        var kv: [(String, JSON)] = [("offset", .num(b.offset))]
+        kv += imageFields(b.image, verdict: nil)
+        return .object(kv)
+    }
+
+    static func tableJSON(_ t: PartitionTable) -> JSON {
+        .object([
+            ("offset", .num(t.offset)),
+            ("md5", .string(t.md5.rawValue)),
+            ("md5_stored", .opt(t.md5Stored.map(Hex.bytes))),
+            ("md5_computed", .opt(t.md5Computed.map(Hex.bytes))),
+            ("bootloader_accepts", .bool(t.bootloaderAccepts)),
+            ("bootloader_reason", .opt(t.bootloaderReason)),
+            ("warnings", .array(t.toolFindings.map(JSON.string))),
+        ])
+    }
+
+    static func partitionJSON(_ p: PartitionInfo, inDump: Bool) -> JSON {
+        let e = p.entry
+        var kv: [(String, JSON)] = [
+            ("name", .string(e.name)), ("type", .num(e.type)), ("subtype", .num(e.subtype)),
+            ("type_name", .opt(e.typeName)), ("subtype_name", .opt(e.subtypeName)),
+            ("offset", .num(e.offset)), ("size", .num(e.size)), ("flags", .num(e.flags)),
+            ("encrypted", .bool(e.encrypted)), ("readonly", .bool(e.readonly)),
+        ]
+        if inDump { kv.append(("in_dump", .string(p.presence.rawValue))) }
+        return .object(kv)
+    }
+
+    static func otadataJSON(_ o: OTAData, slots: BootSlots?) -> JSON {
+        let sectors: [JSON] = o.entries.enumerated().compactMap { k, e in
+            guard let e else { return nil }
+            var kv: [(String, JSON)] = [
+                ("sector", .num(k)), ("offset", .num(o.offset + k * otadataSectorSize)),
+                ("seq", .num(e.seq)), ("seq_label", .string(Hex.bytes(e.seqLabel))),
+                ("state", .num(e.state)), ("state_name", .string(OTAState.name(e.state))),
+                ("crc", .num(e.crc)), ("crc_expected", .num(e.expectedCRC)), ("crc_ok", .bool(e.crcOK)),
+                ("valid", .bool(e.isValid)), ("invalid_reason", .opt(e.invalidReason)),
+            ]
+            if let slots, slots.appCount > 0, let slot = e.slot(count: slots.appCount) {
+                kv.append(("selects", e.isValid ? .opt(slots.ota[slot]?.name ?? "ota slot \(slot) (missing)") : .null))
+            }
+            return .object(kv)
+        }
+        return .object([("offset", .num(o.offset)), ("active_sector", .opt(o.activeSector)), ("sectors", .array(sectors))])
+    }
+
+    static func imageFields(_ img: AppImage, verdict: BootVerdict?) -> [(String, JSON)] {
+        var kv: [(String, JSON)] = [
+            ("chip", .opt(img.chip?.name)),
+            ("chip_id", .num(img.chipID)),
+            ("segments", .num(img.segmentCount)),
+            ("checksum_valid", .opt(img.checksumValid)),
+            ("hash_valid", .opt(img.hashValid)),
+        ]
+        if let verdict {
+            kv.append(("bootable", .bool(verdict.bootable)))
+            kv.append(("problem", .opt(verdict.problem)))
+        } else {
+            kv.append(("bootable", .bool(img.structurallyValid && !img.truncated && img.checksumValid == true && img.hashValid != false)))
+        }
+        let d = img.appDescriptor
+        kv += [
+            ("project_name", .opt(d?.projectName)), ("version", .opt(d?.version)), ("idf_ver", .opt(d?.idfVersion ?? img.bootloaderDescriptor?.idfVersion)),
+            ("date", .opt(d?.date)), ("time", .opt(d?.time)), ("secure_version", .opt(d?.secureVersion)),
+            ("elf_sha256", .opt(d.map { Hex.bytes($0.elfSHA256) })),
+            ("entry", .num(img.entry)),
+            ("flash_mode", .string(img.flash.modeName)),
+            ("flash_size", .opt(img.flash.flashSizeName)),
+            ("flash_freq", .opt(img.chip?.flashFrequencyName(img.flash.frequencyCode))),
+            ("min_chip_rev_full", .num(img.minChipRevisionFull)), ("max_chip_rev_full", .num(img.maxChipRevisionFull)),
+            ("image_length", .opt(img.length)),
+            ("checksum", .opt(img.checksumStored)), ("checksum_computed", .opt(img.checksumComputed)),
+            ("hash_appended", .bool(img.hashAppended)),
+            ("sha256", .opt(img.sha256Stored.map(Hex.bytes))), ("sha256_computed", .opt(img.sha256Computed.map(Hex.bytes))),
+            ("truncated", .bool(img.truncated)),
+            ("segment_list", .array(img.segments.map { s in
+                .object([("index", .num(s.index)), ("load_address", .num(s.loadAddress)), ("length", .num(s.length)),
+                         ("file_offset", .num(s.headerOffset)),
+                         ("memory", .array(ChipMemoryMap.memoryTypes(chipID: img.chipID, address: s.loadAddress).map(JSON.string)))])
+            })),
+            ("signatures", .array(img.signatures.map { s in
+                .object([("scheme", .string(s.scheme.rawValue)), ("offset", .num(s.offset)), ("crc_valid", .opt(s.crcValid))])
+            })),
+        ]
+        if let b = img.bootloaderDescriptor {
+            kv.append(("bootloader_desc", .object([("version", .num(b.version)), ("idf_ver", .string(b.idfVersion)),
+                                                   ("date_time", .string(b.dateTime)), ("secure_version", .num(b.secureVersion))])))
+        }
+        return kv
+    }
+
+    static func appJSON(_ a: AppSlotInfo) -> JSON {
+        var kv: [(String, JSON)] = [
+            ("partition", .string(a.partition.name)), ("offset", .num(a.partition.offset)),
+            ("present", .bool(a.presence != .absent)), ("in_dump", .string(a.presence.rawValue)),
+        ]
+        switch a.content {
+        case .image(let img): kv += imageFields(img, verdict: a.verdict)
+        default:
+            kv += [("content", .string(contentWord(a.content))), ("chip", .null), ("segments", .null), ("checksum_valid", .null),
+                   ("hash_valid", .null), ("bootable", .bool(false)), ("problem", .opt(a.verdict.problem)),
+                   ("project_name", .null), ("version", .null), ("idf_ver", .null)]
+        }
+        return .object(kv)
+    }
+
+    static func contentWord(_ c: ImageSlot) -> String {
+        switch c {
+        case .absent: "absent"
+        case .erased: "empty"
+        case .noImage: "no_image"
+        case .image: "image"
+        }
+    }
+
+    static func bootJSON(_ b: BootDecision) -> JSON {
+        .object([
+            ("selected", .opt(b.selected)), ("loaded", .opt(b.loaded)), ("reason", .string(b.reason)),
+            ("selected_index", .opt(b.selectedIndex)), ("loaded_index", .opt(b.loadedIndex)),
+            ("active_sector", .opt(b.activeSector)),
+            ("attempts", .array(b.attempts.map { a in
+                .object([("index", .num(a.index)), ("partition", .string(a.partition)), ("bootable", .bool(a.bootable)),
+                         ("problem", .opt(a.problem))])
+            })),
+            ("bootloader_writes", .array(b.writes.map { w in
+                .object([("sector", .num(w.sector)), ("seq", .num(w.entry.seq)), ("state", .num(w.entry.state)),
+                         ("state_name", .string(OTAState.name(w.entry.state))), ("crc", .num(w.entry.crc)),
+                         ("why", .string(w.why.rawValue))])
+            })),
+        ])
+    }
+}

@@ -1,0 +1,194 @@
+import FlashFormats
+
+/// The human-readable `flashscope info` report.
+public struct TextReport {
+    public var colour: Bool
+    public init(colour: Bool) { self.colour = colour }
+
+    private func paint(_ s: String, _ code: String) -> String { colour ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
+    private func ok(_ s: String) -> String { paint(s, "32") }
+    private func bad(_ s: String) -> String { paint(s, "1;31") }
+    private func warn(_ s: String) -> String { paint(s, "33") }
+    private func head(_ s: String) -> String { paint(s, "1") }
+    private func dim(_ s: String) -> String { paint(s, "2") }
+    private func mark(_ v: Bool?) -> String { v == nil ? dim("–") : v! ? ok("✓") : bad("✗") }
+
+    public static func size(_ n: Int) -> String {
+        if n >= 1 << 20 && n % (1 << 20) == 0 { return "\(n >> 20)M" }
+        if n >= 1024 && n % 1024 == 0 { return "\(n >> 10)K" }
+        return "\(n)"
+    }
+
+    public func render(_ l: FlashLayout, file: String) -> String {
+        var out: [String] = []
+        let kindWord: String = switch l.kind {
+        case .flashImage: "flash image"
+        case .appImage: "app image"
+        case .bootloaderImage: "bootloader image"
+        case .partitionTable: "partition table"
+        case .otadata: "otadata partition"
+        }
+        out.append(head("\(file)") + " · \(l.size) bytes (\(Self.size(l.size))) · \(kindWord)" + (l.chip.map { " · \($0.name)" } ?? ""))
+        switch l.kind {
+        case .appImage, .bootloaderImage:
+            if let img = l.image { out += imageLines(img, indent: "") }
+        case .partitionTable:
+            if let t = l.table { out += tableLines(t, l) }
+        case .otadata:
+            if let o = l.otadata { out += otaLines(o, slots: nil) }
+        case .flashImage:
+            out.append("")
+            if let b = l.bootloader {
+                out.append(head("Bootloader") + " @\(Hex.short(b.offset))")
+                out += imageLines(b.image, indent: "  ")
+            } else {
+                out.append(head("Bootloader") + " " + warn("not found (no plaintext image header at 0x0, 0x1000 or 0x2000)"))
+            }
+            out.append("")
+            if let t = l.table { out += tableLines(t, l) } else { out.append(head("Partition table") + " " + bad("not found")) }
+            if let o = l.otadata {
+                out.append("")
+                out += otaLines(o, slots: BootSlots(l.table?.entries ?? []))
+            }
+            if !l.apps.isEmpty {
+                out.append("")
+                out.append(head("Apps"))
+                for a in l.apps { out += appLines(a) }
+            }
+            if !l.strayOTA.isEmpty {
+                out.append("")
+                out.append(head("Otadata-like sectors outside any partition"))
+                for s in l.strayOTA {
+                    out.append("  @\(Hex.short(s.offset))  seq \(s.entry.seq)  state \(OTAState.name(s.entry.state))  crc \(Hex.padded(s.entry.crc, 8)) \(mark(s.entry.crcOK))")
+                }
+            }
+            if let b = l.boot {
+                out.append("")
+                out.append(head("Boot") + (l.options.rollback ? dim(" (bootloader with app rollback enabled)") : ""))
+                out.append("  selects  " + (b.selected.map { head($0) } ?? bad("nothing")) + "  " + dim(b.reason))
+                out.append("  starts   " + (b.loaded.map { ok($0) } ?? bad("nothing: no bootable app")))
+                for a in b.attempts where !a.bootable {
+                    out.append("           " + dim("\(a.partition): \(a.problem ?? "not bootable")"))
+                }
+                for w in b.writes {
+                    out.append("  writes   otadata sector \(w.sector): seq \(w.entry.seq), state \(OTAState.name(w.entry.state)) (\(w.why.rawValue))")
+                }
+            }
+        }
+        if !l.diagnostics.isEmpty {
+            out.append("")
+            out.append(head("Diagnostics"))
+            for d in l.diagnostics {
+                let sev = d.severity == .error ? bad("error  ") : d.severity == .warning ? warn("warning") : dim("info   ")
+                out.append("  \(sev) " + (d.offset.map { Hex.padded($0, 8) + "  " } ?? "          ") + d.message)
+            }
+        }
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    /// Just the partition table section.
+    public func tableText(_ l: FlashLayout) -> String {
+        guard let t = l.table else { return "" }
+        return tableLines(t, l).joined(separator: "\n") + "\n"
+    }
+
+    func imageLines(_ img: AppImage, indent: String) -> [String] {
+        var out: [String] = []
+        let chip = img.chip?.name ?? "unknown chip \(img.chipID)"
+        let freq = img.chip?.flashFrequencyName(img.flash.frequencyCode) ?? "freq \(Hex.short(img.flash.frequencyCode))"
+        out.append(indent + "\(chip) · \(img.flash.modeName) \(freq) \(img.flash.flashSizeName ?? "size?") · entry \(Hex.short(img.entry)) · \(img.segmentCount) segments" + (img.length.map { " · \($0) bytes" } ?? ""))
+        if let d = img.appDescriptor {
+            out.append(indent + "\"\(d.projectName)\" \(d.version) · ESP-IDF \(d.idfVersion) · built \(d.date) \(d.time) · secure_version \(d.secureVersion)")
+        }
+        if let b = img.bootloaderDescriptor {
+            out.append(indent + "bootloader v\(b.version) · ESP-IDF \(b.idfVersion) · built \(b.dateTime)")
+        }
+        for s in img.segments {
+            let mem = ChipMemoryMap.memoryTypes(chipID: img.chipID, address: s.loadAddress).joined(separator: ", ")
+            out.append(indent + dim("  seg \(s.index)  \(Hex.padded(s.loadAddress, 8))  \(Hex.padded(s.length, 5).leftPadded(7))  @\(Hex.short(s.headerOffset))  \(mem)") + (s.truncated ? bad("  cut off") : ""))
+        }
+        var integ = indent + "checksum "
+        if let s = img.checksumStored, let c = img.checksumComputed {
+            integ += "\(Hex.padded(s, 2)) \(mark(s == c))" + (s == c ? "" : bad(" (calculated \(Hex.padded(c, 2)))"))
+        } else { integ += dim("not readable") }
+        if img.hashAppended {
+            integ += " · SHA-256 "
+            if let s = img.sha256Stored, let c = img.sha256Computed {
+                integ += "\(Hex.bytes(Array(s.prefix(6))))… \(mark(s == c))" + (s == c ? "" : bad(" (calculated \(Hex.bytes(Array(c.prefix(6))))…)"))
+            } else { integ += dim("not readable") }
+        } else {
+            integ += " · no SHA-256 appended"
+        }
+        out.append(integ)
+        for s in img.signatures {
+            out.append(indent + "signature: \(s.scheme.rawValue) block at +\(Hex.short(s.offset))" + (s.crcValid.map { " · block CRC \(mark($0))" } ?? "") + dim(" (not verified)"))
+        }
+        return out
+    }
+
+    func tableLines(_ t: PartitionTable, _ l: FlashLayout) -> [String] {
+        var out: [String] = []
+        let md5 = t.md5 == .ok ? ok("MD5 ✓") : t.md5 == .mismatch ? bad("MD5 ✗") : warn("no MD5")
+        let verdict = t.bootloaderAccepts ? ok("bootloader accepts") : bad("bootloader rejects: \(t.bootloaderReason ?? "")")
+        out.append(head("Partition table") + " @\(Hex.short(t.offset)) · \(t.entries.count) rows · \(md5) · \(verdict)")
+        let rows: [[String]] = l.partitions.map { p in
+            let e = p.entry
+            var flags: [String] = []
+            if e.encrypted { flags.append("encrypted") }
+            if e.readonly { flags.append("readonly") }
+            return [e.name, e.typeName ?? String(e.type), e.subtypeName ?? Hex.short(e.subtype), Hex.short(e.offset),
+                    Self.size(Int(e.size)), flags.joined(separator: ":"), l.kind == .flashImage ? p.presence.rawValue : ""]
+        }
+        let header = ["Name", "Type", "SubType", "Offset", "Size", "Flags", l.kind == .flashImage ? "In file" : ""]
+        let widths = (0..<header.count).map { c in ([header] + rows).map { $0[c].count }.max() ?? 0 }
+        func line(_ r: [String]) -> String { "  " + zip(r, widths).map { $0.padded($1) }.joined(separator: "  ") }
+        out.append(dim(line(header)))
+        out += rows.map(line)
+        for f in t.toolFindings { out.append("  " + warn("gen_esp32part: ") + f) }
+        return out
+    }
+
+    func otaLines(_ o: OTAData, slots: BootSlots?) -> [String] {
+        var out = [head("OTA data") + " @\(Hex.short(o.offset))" + (o.activeSector.map { " · active sector \($0)" } ?? " · no valid entry")]
+        for (k, e) in o.entries.enumerated() {
+            guard let e else { out.append("  sector \(k)  " + bad("not in the file")); continue }
+            let seq = e.seq == 0xFFFF_FFFF ? "0xffffffff" : String(e.seq)
+            var s = "  sector \(k) @\(Hex.short(o.offset + k * otadataSectorSize))  seq \(seq)  state \(OTAState.name(e.state))  crc \(Hex.padded(e.crc, 8)) "
+            s += e.crcOK ? ok("✓") : bad("✗") + dim(" (expected \(Hex.padded(e.expectedCRC, 8)))")
+            if e.isValid {
+                s += "  " + ok("valid")
+                if let slots, let slot = e.slot(count: slots.appCount) { s += " → \(slots.ota[slot]?.name ?? "slot \(slot)")" }
+            } else {
+                s += "  " + bad("invalid: \(e.invalidReason ?? "")")
+            }
+            if o.activeSector == k { s += head("  ◀ active") }
+            out.append(s)
+        }
+        return out
+    }
+
+    func appLines(_ a: AppSlotInfo) -> [String] {
+        let name = a.partition.name.padded(9)
+        switch a.content {
+        case .absent: return ["  \(name) @\(Hex.short(a.partition.offset))  " + dim("absent from the file")]
+        case .erased: return ["  \(name) @\(Hex.short(a.partition.offset))  " + dim("empty (erased)")]
+        case .noImage(let m): return ["  \(name) @\(Hex.short(a.partition.offset))  " + warn("no image (first byte \(Hex.short(m)))")]
+        case .image(let img):
+            var s = "  \(name) @\(Hex.short(a.partition.offset))  "
+            if let d = img.appDescriptor { s += "\"\(d.projectName)\" \(d.version) · IDF \(d.idfVersion) · " }
+            s += "\(img.segmentCount) segs"
+            if let len = img.length {
+                s += " · \(len) B (\(len * 100 / Swift.max(1, Int(a.partition.size)))%)"
+            }
+            s += " · checksum \(mark(img.checksumValid))"
+            if img.hashAppended { s += " · SHA-256 \(mark(img.hashValid))" }
+            s += "  " + (a.verdict.bootable ? ok("bootable") : bad("not bootable: \(a.verdict.problem ?? "")"))
+            return [s]
+        }
+    }
+}
+
+extension String {
+    func padded(_ n: Int) -> String { count >= n ? self : self + String(repeating: " ", count: n - count) }
+    func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
+}

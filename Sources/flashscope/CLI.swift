@@ -1,0 +1,162 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
+import FlashFormats
+import FlashModel
+
+/// A failure that ends the program with one line on stderr and a specific exit code.
+struct CLIError: Error {
+    let message: String
+    let code: Int32
+
+    /// Exit codes (documented in README.md).
+    enum Code {
+        static let refused: Int32 = 1        // --strict found errors, or an operation's precondition failed
+        static let usage: Int32 = 64         // bad command line
+        static let notAnImage: Int32 = 65    // empty file, or not a flash/app/table/otadata file
+        static let noInput: Int32 = 66       // input file does not exist
+        static let notRegular: Int32 = 67    // input is a directory, FIFO, device…
+        static let cannotCreate: Int32 = 73  // output exists (without --force) or cannot be created
+        static let io: Int32 = 74            // read or write failed
+        static let changed: Int32 = 75       // input changed on disk since it was opened
+        static let permission: Int32 = 77    // input not readable
+    }
+
+    init(_ message: String, code: Int32) { self.message = message; self.code = code }
+
+    init(_ e: FileError) {
+        let code: Int32 = switch e.kind {
+        case .notFound: Code.noInput
+        case .notRegular: Code.notRegular
+        case .unreadable: Code.permission
+        case .io: Code.io
+        case .outputExists, .outputUnwritable: Code.cannotCreate
+        case .changedOnDisk: Code.changed
+        }
+        self.init(e.description, code: code)
+    }
+}
+
+func writeStderr(_ s: String) { writeAll(2, s) }
+func writeStdout(_ s: String) { writeAll(1, s) }
+
+/// Writes a whole string to a file descriptor (unbuffered; the CLI prints each report in one piece).
+func writeAll(_ fd: Int32, _ s: String) {
+    var s = s
+    s.withUTF8 { buf in
+        var off = 0
+        while off < buf.count {
+            let n = write(fd, buf.baseAddress! + off, buf.count - off)
+            if n < 0 { if errno == EINTR { continue }; return }
+            off += n
+        }
+    }
+}
+
+/// Parses an offset or size from the command line (`0x8000`, `32768`, `32K`).
+func parseNumber(_ text: String, what: String) throws -> Int {
+    guard let v = Hex.parseInt(text), v >= 0, v <= Int(UInt32.max) else {
+        throw ValidationError("\(what) '\(text)' is not a number between 0 and 0xffffffff (use 0x… for hex, K/M suffixes allowed)")
+    }
+    return v
+}
+
+/// Opens the input and reads it.
+struct Opened {
+    let file: MappedFile
+    let document: FlashDocument
+    let layout: FlashLayout
+
+    init(path: String, options: AnalysisOptions) throws {
+        do {
+            file = try MappedFile(path: path)
+        } catch {
+            throw CLIError(error)
+        }
+        document = FlashDocument(file: file)
+        do {
+            layout = try FlashLayout.analyze(document, digests: document.digests, options: options)
+        } catch {
+            throw CLIError("\(path): \(error)", code: CLIError.Code.notAnImage)
+        }
+    }
+}
+
+struct ImageOptions: ParsableArguments {
+    @Argument(help: "Flash image, app image, partition table or otadata file.")
+    var file: String
+
+    @Option(name: .customLong("pt-offset"), help: "Partition table offset (default: 0x8000, else found by scanning).")
+    var ptOffset: String?
+
+    @Flag(help: "Evaluate the boot as a bootloader built with CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE.")
+    var rollback = false
+
+    func analysisOptions() throws -> AnalysisOptions {
+        AnalysisOptions(tableOffset: try ptOffset.map { o in
+            let v = try parseNumber(o, what: "--pt-offset")
+            guard v % 0x1000 == 0 else { throw ValidationError("--pt-offset \(o) is not a multiple of 0x1000") }
+            return v
+        }, rollback: rollback)
+    }
+
+    func open() throws -> Opened { try Opened(path: file, options: try analysisOptions()) }
+}
+
+func useColour() -> Bool {
+    if let v = getenv("NO_COLOR"), v.pointee != 0 { return false }
+    return isatty(STDOUT_FILENO) == 1
+}
+
+@main
+struct FlashScope: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "flashscope",
+        abstract: "See what the ESP-IDF bootloader sees in an ESP32 flash image, and edit it safely.",
+        version: "0.1.0",
+        subcommands: [TUICommand.self, InfoCommand.self, TableCommand.self],
+        defaultSubcommand: TUICommand.self
+    )
+
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let e as CLIError {
+            writeStderr("flashscope: error: \(e.message)\n")
+            Glibc.exit(e.code)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                writeStdout(fullMessage(for: error) + "\n")
+                Glibc.exit(0)
+            }
+            if let e = error as? ExitCode { Glibc.exit(e.rawValue) }
+            let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
+            writeStderr("flashscope: error: \(message) (see 'flashscope help')\n")
+            Glibc.exit(CLIError.Code.usage)
+        }
+    }
+}
+
+struct InfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info", abstract: "Report everything in an image: bootloader, table, otadata, apps, boot decision.")
+
+    @OptionGroup var image: ImageOptions
+    @Flag(help: "Print one JSON object (the shape is documented in README.md).") var json = false
+    @Flag(help: "Exit 1 when any error-level diagnostic was found.") var strict = false
+
+    func run() throws {
+        let o = try image.open()
+        if json {
+            writeStdout(Report.json(o.layout, file: image.file).serialized() + "\n")
+        } else {
+            writeStdout(TextReport(colour: useColour()).render(o.layout, file: image.file))
+        }
+        if strict && o.layout.hasErrors { throw ExitCode(CLIError.Code.refused) }
+    }
+}
