@@ -105,10 +105,10 @@ def main():
         if kind == "otadata":
             eo, go = exp, got.get("otadata") or {}
             check(name, "otadata.active_sector", go.get("active_sector"), eo.get("active_sector"))
-            for es in eo.get("sectors", []):
-                gs = next((s for s in go.get("sectors", []) if s["sector"] == es["sector"]), {})
+            for i, es in enumerate(eo.get("sectors", [])):
+                gs = next((s for s in go.get("sectors", []) if s["sector"] == es.get("sector", i)), {})
                 for k in ("seq", "state", "crc_ok", "valid"):
-                    check(name, f"otadata sector {es['sector']} {k}", gs.get(k), es[k])
+                    check(name, f"otadata sector {i} {k}", gs.get(k), es[k])
 
     for p in problems:
         print("MISMATCH " + p)
