@@ -417,7 +417,8 @@ public struct AppImageBuilder: Sendable {
         }
     }
 
-    static func pattern(count: Int, seed: UInt8) -> [UInt8] {
+    /// Deterministic filler bytes (xorshift), so built images are reproducible.
+    public static func pattern(count: Int, seed: UInt8) -> [UInt8] {
         var x = UInt32(seed) &* 2_654_435_761 | 1
         return (0..<count).map { _ in
             x ^= x << 13; x ^= x >> 17; x ^= x << 5

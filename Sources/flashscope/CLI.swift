@@ -117,7 +117,7 @@ struct FlashScope: ParsableCommand {
         commandName: "flashscope",
         abstract: "See what the ESP-IDF bootloader sees in an ESP32 flash image, and edit it safely.",
         version: "0.1.0",
-        subcommands: [TUICommand.self, InfoCommand.self, TableCommand.self],
+        subcommands: [TUICommand.self, InfoCommand.self, TableCommand.self, MakeSamplesCommand.self],
         defaultSubcommand: TUICommand.self
     )
 
@@ -158,5 +158,20 @@ struct InfoCommand: ParsableCommand {
             writeStdout(TextReport(colour: useColour()).render(o.layout, file: image.file))
         }
         if strict && o.layout.hasErrors { throw ExitCode(CLIError.Code.refused) }
+    }
+}
+
+/// Writes the sample images (hidden: used to regenerate `Samples/` and by the benchmarks).
+struct MakeSamplesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "make-samples", abstract: "Write the sample images into DIR.",
+                                                    shouldDisplay: false)
+    @Argument var directory: String
+    @Flag var force = false
+
+    func run() throws {
+        for s in SampleImages.all() {
+            do { try AtomicFile.write(s.bytes, to: directory + "/" + s.name, overwrite: force) } catch { throw CLIError(error) }
+            writeStdout("\(s.name)  \(s.bytes.count) bytes  \(s.about)\n")
+        }
     }
 }

@@ -47,7 +47,7 @@ struct BoxTests {
         var focused = ScreenBuffer(width: 8, height: 2)
         focused.drawBox(focused.area, title: "Go", focused: true, glyphs: .ascii)
         #expect(focused.lines() == ["# Go ==#", "#======#"])
-        #expect(buffer.lines().joined().unicodeScalars.allSatisfy(\.isASCII))
+        #expect(buffer.lines().joined().unicodeScalars.allSatisfy { $0.isASCII })
     }
 
     @Test("long titles are truncated with the ellipsis glyph, then dropped")

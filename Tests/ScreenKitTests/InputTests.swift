@@ -39,8 +39,8 @@ struct InputTests {
                     [$0.topLeft, $0.topRight, $0.bottomLeft, $0.bottomRight, $0.horizontal, $0.vertical,
                      $0.teeLeft, $0.teeRight]
                 }
-            #expect(all.allSatisfy(\.isSingleColumn))
-            if !glyphs.isUnicode { #expect(all.allSatisfy(\.isASCII)) }
+            #expect(all.allSatisfy { $0.isSingleColumn })
+            if !glyphs.isUnicode { #expect(all.allSatisfy { $0.isASCII }) }
         }
         #expect(Set(Glyphs.unicode.shades).count == 4 && Set(Glyphs.ascii.shades).count == 4)
     }

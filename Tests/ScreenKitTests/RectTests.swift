@@ -48,9 +48,10 @@ struct RectTests {
         let parts = screen.splitColumns([.fixed(20), .fraction(0.25), .fill, .fill])
         #expect(parts.map(\.x) == [0, 20, 40, 60])
         #expect(parts.map(\.width) == [20, 20, 20, 20])
-        let spaced = Rect(x: 10, y: 0, width: 31, height: 1).splitColumns([.fill, .fill, .fill], spacing: 2)
-        #expect(spaced.map(\.x) == [10, 20, 30])
-        #expect(spaced.map(\.width) == [9, 8, 8])
+        // 30 columns minus two gaps of 2 leaves 26: the odd cells go to the first fills.
+        let spaced = Rect(x: 10, y: 0, width: 30, height: 1).splitColumns([.fill, .fill, .fill], spacing: 2)
+        #expect(spaced.map(\.x) == [10, 21, 32])
+        #expect(spaced.map(\.width) == [9, 9, 8])
     }
 
     @Test("rows keep fixed sizes first when space is short")

@@ -57,10 +57,10 @@ struct TextTests {
 
     @Test("single-column classification")
     func singleColumn() {
-        for c: Character in ["a", "┌", "█", "✓", "✗", "▶", "…", "·", "é", "e\u{301}", "Ж"] {
+        for c: Character in ["a", "┌", "█", "✓", "✗", "▶", "…", "·", "é", "e\u{301}", "Ж", "ｱ"] {
             #expect(c.isSingleColumn, "\(c)")
         }
-        for c: Character in ["\u{0}", "\n", "\r\n", "\u{7F}", "\u{85}", "\u{200B}", "\u{202E}", "中", "😀", "✔\u{FE0F}", "ｱ"] {
+        for c: Character in ["\u{0}", "\n", "\r\n", "\u{7F}", "\u{85}", "\u{200B}", "\u{202E}", "中", "😀", "✔\u{FE0F}", "Ａ"] {
             #expect(!c.isSingleColumn, "\(c.unicodeScalars.map { String($0.value, radix: 16) })")
         }
         #expect("ok\u{7}".terminalSafe == "ok?")
