@@ -103,6 +103,25 @@ static void prepare_leave_sequence(int mouse) {
     g_leave_length = (sig_atomic_t)length;
 }
 
+/*
+ * Home/End sequences that terminals send but $TERM's terminfo entry may not list (tmux or
+ * screen with TERM=xterm-256color sends ESC[1~ / ESC[4~; rxvt sends ESC[7~ / ESC[8~). Only
+ * sequences terminfo leaves unbound are added, so real definitions always win.
+ */
+static void define_fallback_keys(void) {
+    static const struct { const char *sequence; int code; } fallbacks[] = {
+        { "\033[1~", KEY_HOME }, { "\033[4~", KEY_END },
+        { "\033[7~", KEY_HOME }, { "\033[8~", KEY_END },
+        { "\033[H", KEY_HOME },  { "\033[F", KEY_END },
+        { "\033OH", KEY_HOME },  { "\033OF", KEY_END },
+    };
+    for (size_t i = 0; i < sizeof fallbacks / sizeof fallbacks[0]; i++) {
+        if (key_defined(fallbacks[i].sequence) == 0) {
+            define_key(fallbacks[i].sequence, fallbacks[i].code);
+        }
+    }
+}
+
 /* ---- Lifecycle ------------------------------------------------------------------------------------ */
 
 int cncurses_init(int escdelay_ms, int enable_mouse) {
@@ -127,6 +146,7 @@ int cncurses_init(int escdelay_ms, int enable_mouse) {
     leaveok(stdscr, TRUE);
     curs_set(0);
     set_escdelay(escdelay_ms >= 0 ? escdelay_ms : 25);
+    define_fallback_keys();
     if (enable_mouse) {
         mousemask(BUTTON1_PRESSED, NULL);
         mouseinterval(0);

@@ -36,6 +36,12 @@ public final class FlashDocument: ByteSource {
     }
 
     public convenience init(file: MappedFile) { self.init(file, file: file) }
+
+    /// A scratch copy that starts from `other`'s current bytes (its edits become this one's base).
+    public convenience init(_ other: FlashDocument) { self.init(other.snapshot()) }
+
+    /// The current bytes as a source that does not change when this document is edited later.
+    public func snapshot() -> any ByteSource { Snapshot(base: base, overlay: overlay) }
     public convenience init(bytes: [UInt8]) { self.init(ByteArray(bytes)) }
 
     public var isModified: Bool { !overlay.isEmpty }
@@ -235,6 +241,28 @@ public final class FlashDocument: ByteSource {
         let v = Checksums.xorChecksum(self, ranges: ranges)
         xorCache[key] = (st, v)
         return v
+    }
+}
+
+/// Frozen view of a document: its base plus a copy of the overlay.
+struct Snapshot: ByteSource {
+    let base: any ByteSource
+    let overlay: [Int: [UInt8]]
+    var count: Int { base.count }
+    func forEachChunk(in range: Range<Int>, _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        let r = clip(range)
+        var pos = r.lowerBound
+        while pos < r.upperBound {
+            let sector = pos / FlashDocument.sectorSize
+            let start = sector * FlashDocument.sectorSize
+            let end = Swift.min(r.upperBound, start + FlashDocument.sectorSize)
+            if let data = overlay[sector] {
+                try data.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[(pos - start)..<(end - start)])) }
+            } else {
+                try base.forEachChunk(in: pos..<end, body)
+            }
+            pos = end
+        }
     }
 }
 

@@ -33,7 +33,8 @@ typedef enum {
 /**
  * Starts curses mode on stdin/stdout: setlocale(LC_ALL, ""), saves the tty (tcgetattr),
  * newterm (which, unlike initscr, reports failure instead of exiting), cbreak, noecho, nonl,
- * keypad, intrflush off, curs_set(0), set_escdelay(escdelay_ms) and, when enable_mouse is
+ * keypad, intrflush off, curs_set(0), set_escdelay(escdelay_ms), fallback Home/End sequences
+ * (define_key, only where terminfo has none) and, when enable_mouse is
  * non-zero, mousemask(BUTTON1_PRESSED) with mouseinterval(0).
  * cbreak (not raw) keeps ISIG, so Ctrl-C / Ctrl-\ still raise SIGINT / SIGQUIT; see
  * cncurses_install_signal_handlers. Ctrl-Z suspends; ncurses restores and repaints on resume.
