@@ -138,6 +138,14 @@ int cncurses_init(int escdelay_ms, int enable_mouse) {
     set_term(screen);
     g_active = 1;
 
+    /* A terminal that cannot move the cursor (TERM=dumb, emacs shell buffers) would show
+     * garbage: refuse it and leave the tty as it was. */
+    const char *cursor_address = tigetstr("cup");
+    if (cursor_address == NULL || cursor_address == (char *)-1) {
+        cncurses_end();
+        return CNCURSES_INIT_INCAPABLE;
+    }
+
     cbreak();
     noecho();
     nonl();

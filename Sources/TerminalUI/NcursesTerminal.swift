@@ -15,6 +15,8 @@ public enum TerminalError: Error, Equatable, CustomStringConvertible {
     case notATerminal
     /// ncurses has no terminfo entry for `$TERM` (the value, if set).
     case unknownTerminal(String?)
+    /// The terminal cannot position the cursor (`TERM=dumb`, an editor's shell buffer).
+    case incapableTerminal(String?)
     /// Another `NcursesTerminal` is still active; ncurses supports one screen here.
     case alreadyActive
 
@@ -26,6 +28,8 @@ public enum TerminalError: Error, Equatable, CustomStringConvertible {
             "cannot use terminal type '\(term)': no terminfo entry (try TERM=xterm-256color)"
         case .unknownTerminal(nil):
             "cannot start the interactive view: TERM is not set"
+        case .incapableTerminal(let term):
+            "terminal type '\(term ?? "")' cannot position the cursor; the interactive view needs a full-screen terminal"
         case .alreadyActive:
             "the terminal is already in use by another screen"
         }
@@ -103,6 +107,7 @@ public final class NcursesTerminal: TerminalBackend {
             switch result {
             case Int32(CNCURSES_INIT_NOT_A_TTY.rawValue): throw TerminalError.notATerminal
             case Int32(CNCURSES_INIT_ALREADY_ACTIVE.rawValue): throw TerminalError.alreadyActive
+            case Int32(CNCURSES_INIT_INCAPABLE.rawValue): throw TerminalError.incapableTerminal(Self.environment("TERM"))
             default: throw TerminalError.unknownTerminal(Self.environment("TERM"))
             }
         }

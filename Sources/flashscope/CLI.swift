@@ -117,7 +117,9 @@ struct FlashScope: ParsableCommand {
         commandName: "flashscope",
         abstract: "See what the ESP-IDF bootloader sees in an ESP32 flash image, and edit it safely.",
         version: "0.1.0",
-        subcommands: [TUICommand.self, InfoCommand.self, TableCommand.self, MakeSamplesCommand.self],
+        subcommands: [TUICommand.self, InfoCommand.self, TableCommand.self, StageCommand.self, SetBootCommand.self,
+                      MarkCommand.self, EraseOTADataCommand.self, EraseLastBootCommand.self, BootCommand.self,
+                      MakeSamplesCommand.self],
         defaultSubcommand: TUICommand.self
     )
 

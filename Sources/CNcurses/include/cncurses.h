@@ -27,7 +27,8 @@ typedef enum {
     CNCURSES_INIT_OK = 0,
     CNCURSES_INIT_NOT_A_TTY = -1,      /* stdin or stdout is not a terminal */
     CNCURSES_INIT_NO_TERMINFO = -2,    /* newterm failed: $TERM unknown or unset */
-    CNCURSES_INIT_ALREADY_ACTIVE = -3  /* a screen is already active */
+    CNCURSES_INIT_ALREADY_ACTIVE = -3, /* a screen is already active */
+    CNCURSES_INIT_INCAPABLE = -4       /* the terminal cannot address the cursor (TERM=dumb) */
 } cncurses_init_result;
 
 /**
