@@ -287,7 +287,7 @@ static int translate_key(wint_t code, int *function_number) {
 int cncurses_read_event(int timeout_ms, cncurses_event *event) {
     if (event == NULL) return CNCURSES_EVENT_NONE;
     memset(event, 0, sizeof *event);
-    if (!g_active || g_pending_signal) return CNCURSES_EVENT_NONE;
+    if (!g_active) return CNCURSES_EVENT_NONE;
 
     wtimeout(stdscr, timeout_ms < 0 ? -1 : timeout_ms);
     wint_t code = 0;

@@ -64,7 +64,7 @@ extension ScreenBuffer {
     ///   - title: Text embedded after one line glyph, or `nil`.
     ///   - joinsBox: Draw tees (`├ … ┤`) at both ends, for a divider across a box of the same
     ///     `x` and `width`.
-    ///   - focused: Use the focused box's glyphs and role.
+    ///   - focused: Use the focused box's tees and ``Role/focusBorder`` (the line itself stays light).
     ///   - glyphs: The glyph set in use.
     public mutating func drawRule(x: Int, y: Int, width: Int, title: String? = nil, joinsBox: Bool = false,
                                   focused: Bool = false, glyphs: Glyphs) {

@@ -9,8 +9,8 @@ public protocol TerminalBackend: AnyObject {
     func size() -> (width: Int, height: Int)
     /// Shows `buffer`, sending only what changed since the previous frame.
     func draw(_ buffer: ScreenBuffer)
-    /// Waits up to `timeoutMs` milliseconds for input; `nil` on timeout or when a signal is
-    /// pending.
+    /// Waits up to `timeoutMs` milliseconds for input; `nil` on timeout or when a signal
+    /// interrupted the wait (check ``pendingSignal()`` after every call).
     func readEvent(timeoutMs: Int) -> InputEvent?
     /// The terminating signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT) received since the last call,
     /// if any; reading it clears it.
@@ -22,8 +22,8 @@ public protocol TerminalBackend: AnyObject {
 /// An in-memory ``TerminalBackend`` for tests: scripted input, recorded frames.
 ///
 /// Events are returned in order, one per ``readEvent(timeoutMs:)``; once they run out it
-/// returns `nil` (a timeout). A ``Script/signal(_:)`` step makes the next `readEvent` return
-/// `nil` and ``pendingSignal()`` report the signal, as the real backend does.
+/// returns `nil` (a timeout). A ``Script/signal(_:)`` step makes that `readEvent` return `nil`
+/// and ``pendingSignal()`` report the signal, as when a signal interrupts the real backend.
 public final class MemoryTerminal: TerminalBackend {
     /// One step of scripted input.
     public enum Script: Equatable, Sendable {
@@ -69,7 +69,7 @@ public final class MemoryTerminal: TerminalBackend {
     }
 
     public func readEvent(timeoutMs: Int) -> InputEvent? {
-        guard signal == nil, !script.isEmpty else { return nil }
+        guard !script.isEmpty else { return nil }
         switch script.removeFirst() {
         case .event(let event):
             return event

@@ -224,8 +224,8 @@ public final class NcursesTerminal: TerminalBackend {
     ///
     /// - Parameter timeoutMs: The longest wait; negative waits forever (not recommended: the
     ///   loop should wake up regularly to check ``pendingSignal()``).
-    /// - Returns: The event, or `nil` on timeout, for keys this backend does not translate
-    ///   (Insert, keypad centre), when a signal is pending, or after ``restore()``.
+    /// - Returns: The event, or `nil` on timeout, when a signal interrupted the wait, for keys
+    ///   this backend does not translate (Insert, keypad centre), or after ``restore()``.
     public func readEvent(timeoutMs: Int) -> InputEvent? {
         guard !isRestored else { return nil }
         var event = cncurses_event()
