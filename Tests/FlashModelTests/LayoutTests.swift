@@ -1,0 +1,88 @@
+import Testing
+import FlashFormats
+@testable import FlashModel
+
+@Test(arguments: [
+    ("fresh-two-ota.bin", false, "factory", "factory"),
+    ("ota1-active.bin", false, "ota_1", "ota_1"),
+    ("rollback-pending.bin", false, "ota_1", "ota_1"),
+    ("rollback-pending.bin", true, "ota_0", "ota_0"),
+    ("otadata-crc-corrupt.bin", false, "ota_1", "ota_1"),
+])
+func samplesBootAsDescribed(name: String, rollback: Bool, selected: String, loaded: String) throws {
+    let l = try analyze(FlashDocument(bytes: sample(name)), rollback: rollback)
+    #expect(l.kind == .flashImage && l.chip == .esp32 && l.bootloader?.offset == 0x1000)
+    #expect(l.table?.md5 == .ok && l.table?.bootloaderAccepts == true)
+    #expect(l.boot?.selected == selected && l.boot?.loaded == loaded)
+    #expect(!l.hasErrors, "\(l.diagnostics)")
+}
+
+@Test func committedSamplesAreWhatTheEncodersMake() throws {
+    for s in SampleImages.all() {
+        let path = packageRoot() + "/Samples/" + s.name
+        #expect(readFile(path) == s.bytes, "\(s.name) differs from the encoders' output: run flashscope make-samples Samples --force")
+    }
+}
+
+@Test func detectsEachKindOfFile() throws {
+    let app = sample("app-2.1.0.bin")
+    #expect(try FlashLayout.analyze(ByteArray(app)).kind == .appImage)
+    let bl = FlashImageBuilder.bootloader(chip: .esp32c3, flashSize: 4 << 20)
+    #expect(try FlashLayout.analyze(ByteArray(bl)).kind == .bootloaderImage)
+    let table = PartitionTable.encode(FlashImageBuilder.twoOTA().partitions)
+    #expect(try FlashLayout.analyze(ByteArray(table)).kind == .partitionTable)
+    #expect(try FlashLayout.analyze(ByteArray(encodeOTAData([nil, nil]))).kind == .otadata)
+    #expect(throws: AnalysisError.self) { try FlashLayout.analyze(ByteArray([])) }
+    #expect(throws: AnalysisError.self) { try FlashLayout.analyze(ByteArray([1, 2, 3])) }
+}
+
+@Test func tableFoundAwayFromTheDefaultOffset() throws {
+    var b = FlashImageBuilder(chip: .esp32, flashSize: 2 << 20, tableOffset: 0x10000, partitions: [
+        PartitionEntry(name: "nvs", type: 1, subtype: 2, offset: 0x11000, size: 0x6000),
+        PartitionEntry(name: "factory", type: 0, subtype: 0, offset: 0x20000, size: 0x100000),
+    ])
+    b.app("factory", sample("app-2.1.0.bin"))
+    let l = try FlashLayout.analyze(ByteArray(b.bytes()))
+    #expect(l.table?.offset == 0x10000 && l.boot?.loaded == "factory")
+    #expect(l.diagnostics.contains { $0.message.contains("not the default") })
+}
+
+@Test func partialDumpsSayWhatIsMissing() throws {
+    let full = sample("ota1-active.bin")
+    let cut = Array(full[0..<0x130000])   // inside ota_0 (after its image), before ota_1
+    let l = try FlashLayout.analyze(ByteArray(cut))
+    #expect(l.partitions.first { $0.name == "ota_0" }?.presence == .partial)
+    #expect(l.partitions.first { $0.name == "ota_1" }?.presence == .absent)
+    #expect(l.boot?.selected == "ota_1" && l.boot?.loaded == "ota_0")
+    #expect(l.app(named: "ota_1")?.verdict.problem == "absent from the file")
+}
+
+@Test func chipMismatchIsNotBootable() throws {
+    var b = FlashImageBuilder.twoOTA()
+    b.app("factory", AppImageBuilder.typicalApp(chip: .esp32s3, project: "wrong", version: "1").bytes())
+    let l = try FlashLayout.analyze(ByteArray(b.bytes()))
+    #expect(l.app(named: "factory")?.verdict.bootable == false)
+    #expect(l.boot?.loaded == nil)
+}
+
+@Test func jsonContractKeys() throws {
+    let l = try analyze(FlashDocument(bytes: sample("ota1-active.bin")))
+    let j = Report.json(l, file: "x.bin")
+    for k in ["kind", "file", "size", "chip", "bootloader", "partition_table", "partitions", "otadata", "apps", "boot", "diagnostics"] {
+        #expect(j[k] != nil, "missing \(k)")
+    }
+    #expect(j["partition_table"]?["md5"] == .string("ok"))
+    #expect(j["otadata"]?["active_sector"] == .int(0))
+    guard case .array(let sectors)? = j["otadata"]?["sectors"], case .array(let parts)? = j["partitions"],
+          case .array(let apps)? = j["apps"] else { Issue.record("shape"); return }
+    for k in ["sector", "seq", "state", "state_name", "crc", "crc_expected", "crc_ok", "valid"] { #expect(sectors[0][k] != nil, "\(k)") }
+    for k in ["name", "type", "subtype", "type_name", "subtype_name", "offset", "size", "encrypted", "readonly", "in_dump"] { #expect(parts[0][k] != nil, "\(k)") }
+    for k in ["partition", "offset", "present", "chip", "segments", "checksum_valid", "hash_valid", "bootable", "project_name", "version", "idf_ver"] {
+        #expect(apps[0][k] != nil, "\(k)")
+    }
+    #expect(j["boot"]?["selected"] == .string("ota_1"))
+    // The serializer round-trips through the parser.
+    #expect(JSONParser.parse(j.serialized()) == j)
+    let single = Report.json(try FlashLayout.analyze(ByteArray(sample("app-2.1.0.bin"))), file: "a.bin")
+    #expect(single["kind"] == .string("app_image") && single["project_name"] == .string("flashscope-demo") && single["checksum_valid"] == .bool(true))
+}
