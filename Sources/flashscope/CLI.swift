@@ -119,7 +119,7 @@ struct FlashScope: ParsableCommand {
         version: "0.1.0",
         subcommands: [TUICommand.self, InfoCommand.self, TableCommand.self, StageCommand.self, SetBootCommand.self,
                       MarkCommand.self, EraseOTADataCommand.self, EraseLastBootCommand.self, BootCommand.self,
-                      MakeSamplesCommand.self],
+                      MakeSamplesCommand.self, MakeAppCommand.self],
         defaultSubcommand: TUICommand.self
     )
 
