@@ -1,0 +1,229 @@
+import ScreenKit
+
+/// Where a key binding applies. The most specific context of the moment is searched first.
+public enum KeyContext: String, Sendable, Hashable, CaseIterable {
+    case global = "Everywhere"
+    case partitions = "Partitions pane"
+    case otadata = "OTA data pane"
+    case detail = "Detail pane"
+    case hex = "Hex pane"
+    case hexEdit = "Hex pane, editing bytes"
+    case prompt = "Prompts (file, save as, go to)"
+    case plan = "Plan preview (commit, stage, …)"
+    case help = "Help"
+    case info = "Message box"
+    case quitGuard = "Quit with unsaved changes"
+    case tooSmall = "Terminal too small"
+}
+
+/// Which keys a binding answers to.
+public enum KeyPattern: Sendable, Hashable {
+    case key(Key)
+    /// 0–9, a–f, A–F (hex editing).
+    case hexDigit
+    /// Any printable character (prompt input).
+    case printable
+
+    func matches(_ key: Key) -> Bool {
+        switch self {
+        case .key(let k): return k == key
+        case .hexDigit:
+            if case .char(let c) = key, c.isHexDigit { return true }
+            return false
+        case .printable:
+            if case .char = key { return true }
+            return false
+        }
+    }
+}
+
+/// One row of the key table: the keys, what they do, the help text, and whether (and how) the
+/// status bar shows them.
+public struct KeyBinding: Sendable {
+    public let keys: [KeyPattern]
+    public let command: Command?
+    public let help: String
+    /// Short label for the status bar; nil keeps the binding out of it.
+    public let hint: String?
+    public let context: KeyContext
+
+    init(_ context: KeyContext, _ keys: [KeyPattern], _ command: Command?, _ help: String, hint: String? = nil) {
+        self.context = context; self.keys = keys; self.command = command; self.help = help; self.hint = hint
+    }
+}
+
+private func k(_ c: Character) -> KeyPattern { .key(.char(c)) }
+private func k(_ key: Key) -> KeyPattern { .key(key) }
+
+/// The one key table: it drives dispatch, the status bar and the `?` help screen.
+public enum KeyMap {
+    public static let bindings: [KeyBinding] = [
+        // Dialogs and prompts first: they take the keys while open.
+        KeyBinding(.prompt, [.printable], nil, "type the text"),
+        KeyBinding(.prompt, [k(.enter)], .submit, "accept", hint: "accept"),
+        KeyBinding(.prompt, [k(.tab)], .complete, "complete the file or partition name", hint: "complete"),
+        KeyBinding(.prompt, [k(.escape), k(.ctrl("g"))], .cancel, "cancel", hint: "cancel"),
+        KeyBinding(.prompt, [k(.backspace)], .backspace, "delete the last character"),
+        KeyBinding(.prompt, [k(.ctrl("u"))], .clearInput, "clear the line"),
+
+        KeyBinding(.plan, [k(.enter), k("y")], .confirm, "apply the plan (one undoable edit)", hint: "apply"),
+        KeyBinding(.plan, [k(.escape), k("n"), k("q")], .cancel, "cancel: nothing is written", hint: "cancel"),
+        KeyBinding(.plan, [k("F")], .force, "force past a failed check (as --force)", hint: "force"),
+        KeyBinding(.plan, [k("r")], .toggleRollback, "toggle CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE", hint: "rollback"),
+        KeyBinding(.plan, [k("i")], .toggleIDF, "toggle ESP-IDF v5 / v6 rewrite rules", hint: "IDF"),
+        KeyBinding(.plan, [k(.up), k("k")], .up, "scroll"),
+        KeyBinding(.plan, [k(.down), k("j")], .down, "scroll"),
+
+        KeyBinding(.help, [k(.escape), k("q"), k("?"), k(.enter)], .cancel, "close help", hint: "close"),
+        KeyBinding(.help, [k(.up), k("k")], .up, "scroll up", hint: nil),
+        KeyBinding(.help, [k(.down), k("j")], .down, "scroll down", hint: nil),
+        KeyBinding(.help, [k(.pageUp)], .pageUp, "page up"),
+        KeyBinding(.help, [k(.pageDown), k(" ")], .pageDown, "page down"),
+
+        KeyBinding(.info, [k(.enter), k(.escape), k("q")], .cancel, "close", hint: "close"),
+
+        KeyBinding(.quitGuard, [k("y")], .quitWithoutSaving, "quit and lose the changes", hint: "quit anyway"),
+        KeyBinding(.quitGuard, [k("w")], .saveAs, "save as… first", hint: "save as"),
+        KeyBinding(.quitGuard, [k(.escape), k("n")], .cancel, "stay", hint: "stay"),
+
+        KeyBinding(.tooSmall, [k("q")], .quit, "quit", hint: "quit"),
+
+        // Hex editing.
+        KeyBinding(.hexEdit, [.hexDigit], nil, "type a hex digit: two digits replace the byte", hint: nil),
+        KeyBinding(.hexEdit, [k(.escape), k(.enter)], .stopEditing, "stop editing", hint: "done"),
+        KeyBinding(.hexEdit, [k(.up)], .up, "move up"),
+        KeyBinding(.hexEdit, [k(.down)], .down, "move down"),
+        KeyBinding(.hexEdit, [k(.left), k(.backspace)], .left, "move left"),
+        KeyBinding(.hexEdit, [k(.right)], .right, "move right"),
+        KeyBinding(.hexEdit, [k(.ctrl("z"))], .undo, "undo the last byte"),
+
+        // Panes.
+        KeyBinding(.partitions, [k(.up), k("k")], .up, "previous partition"),
+        KeyBinding(.partitions, [k(.down), k("j")], .down, "next partition"),
+        KeyBinding(.partitions, [k(.home)], .home, "first partition"),
+        KeyBinding(.partitions, [k(.end)], .end, "last partition"),
+        KeyBinding(.partitions, [k(.pageUp)], .pageUp, "scroll the hex pane up a page"),
+        KeyBinding(.partitions, [k(.pageDown)], .pageDown, "scroll the hex pane down a page"),
+        KeyBinding(.partitions, [k(.enter)], .activate, "open the partition in the hex pane"),
+
+        KeyBinding(.otadata, [k(.left), k("h")], .left, "sector 0"),
+        KeyBinding(.otadata, [k(.right), k("l")], .right, "sector 1"),
+        KeyBinding(.otadata, [k(.up), k("k")], .up, "previous partition"),
+        KeyBinding(.otadata, [k(.down), k("j")], .down, "next partition"),
+        KeyBinding(.otadata, [k(.enter)], .activate, "edit the sector's entry in the hex pane"),
+        KeyBinding(.otadata, [k("f")], .fixCRC, "fix CRC: write the CRC the bootloader expects for this entry's seq", hint: "fix CRC"),
+
+        KeyBinding(.detail, [k(.up), k("k")], .up, "scroll up"),
+        KeyBinding(.detail, [k(.down), k("j")], .down, "scroll down"),
+        KeyBinding(.detail, [k(.pageUp)], .pageUp, "page up"),
+        KeyBinding(.detail, [k(.pageDown)], .pageDown, "page down"),
+
+        KeyBinding(.hex, [k(.up), k("k")], .up, "up a line (collapsed runs are skipped)"),
+        KeyBinding(.hex, [k(.down), k("j")], .down, "down a line"),
+        KeyBinding(.hex, [k(.left), k("h")], .left, "previous byte"),
+        KeyBinding(.hex, [k(.right), k("l")], .right, "next byte"),
+        KeyBinding(.hex, [k(.pageUp)], .pageUp, "page up"),
+        KeyBinding(.hex, [k(.pageDown)], .pageDown, "page down"),
+        KeyBinding(.hex, [k(.home)], .home, "start of the image"),
+        KeyBinding(.hex, [k(.end)], .end, "end of the image"),
+        KeyBinding(.hex, [k("e"), k(.enter)], .startEditing, "edit bytes at the cursor", hint: "edit"),
+        KeyBinding(.hex, [k("f")], .fixCRC, "fix the CRC of the otadata entry under the cursor"),
+
+        // Everywhere else.
+        KeyBinding(.global, [k("?"), k(.function(1))], .help, "this help", hint: "help"),
+        KeyBinding(.global, [k(.tab)], .nextPane, "next pane", hint: "pane"),
+        KeyBinding(.global, [k(.backTab)], .previousPane, "previous pane"),
+        KeyBinding(.global, [k("s")], .stage, "stage an app image into the selected slot (esp_ota_begin/write/end)", hint: "stage"),
+        KeyBinding(.global, [k("c")], .commit, "commit: boot the selected partition next (esp_ota_set_boot_partition)", hint: "commit"),
+        KeyBinding(.global, [k("v")], .markValid, "mark the running app valid (esp_ota_mark_app_valid_cancel_rollback)", hint: "valid"),
+        KeyBinding(.global, [k("x")], .markInvalid, "mark the running app invalid (esp_ota_mark_app_invalid_rollback)", hint: "invalid"),
+        KeyBinding(.global, [k("E")], .eraseOTAData, "erase otadata (boots factory)", hint: "erase"),
+        KeyBinding(.global, [k("D")], .eraseLastBootApp, "erase the last boot app partition (esp_ota_erase_last_boot_app_partition)"),
+        KeyBinding(.global, [k("b")], .simulateBoot, "simulate the next boot (what the bootloader writes)", hint: "boot"),
+        KeyBinding(.global, [k("g")], .goto, "go to an offset (0x…, K/M) or partition name[+offset]", hint: "goto"),
+        KeyBinding(.global, [k("u")], .undo, "undo", hint: "undo"),
+        KeyBinding(.global, [k("U"), k(.ctrl("r"))], .redo, "redo", hint: "redo"),
+        KeyBinding(.global, [k("w")], .saveAs, "save as a new file (never the input unless asked twice)", hint: "save"),
+        KeyBinding(.global, [k("r")], .toggleRollback, "toggle the rollback setting (CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE)"),
+        KeyBinding(.global, [k("i")], .toggleIDF, "toggle the ESP-IDF behaviour (v5 / v6 esp_rewrite_ota_data)"),
+        KeyBinding(.global, [k(.ctrl("l"))], .redraw, "repaint the screen"),
+        KeyBinding(.global, [k("q")], .quit, "quit (asks when there are unsaved changes)", hint: "quit"),
+    ]
+
+    /// The contexts that apply to `state`, most specific first.
+    public static func contexts(_ s: AppState) -> [KeyContext] {
+        if Layout.compute(width: s.width, height: s.height, state: s).mode == .tooSmall { return [.tooSmall] }
+        if s.prompt != nil { return [.prompt] }
+        if let m = s.modal {
+            switch m {
+            case .help: return [.help]
+            case .plan: return [.plan]
+            case .info: return [.info]
+            case .quitGuard: return [.quitGuard]
+            }
+        }
+        let pane: KeyContext = switch s.focus {
+        case .partitions: .partitions
+        case .otadata: .otadata
+        case .detail: .detail
+        case .hex, .integrity: .hex
+        }
+        if s.focus == .hex && s.hex.editing { return [.hexEdit] }
+        return [pane, .global]
+    }
+
+    /// The binding `key` triggers in `state`, if any.
+    public static func binding(for key: Key, in state: AppState) -> KeyBinding? {
+        for context in contexts(state) {
+            if let b = bindings.first(where: { $0.context == context && $0.keys.contains { $0.matches(key) } }) {
+                return b
+            }
+        }
+        return nil
+    }
+
+    /// Status-bar hints for the current state, most useful first.
+    public static func hints(_ state: AppState) -> [KeyHint] {
+        var out: [KeyHint] = []
+        for context in contexts(state) {
+            for b in bindings where b.context == context {
+                guard let h = b.hint, let key = b.keys.first else { continue }
+                if b.command == .fixCRC && context == .otadata && state.layout.otadata == nil { continue }
+                out.append(KeyHint(label(key, glyphs: state.glyphs), h))
+            }
+        }
+        return out
+    }
+
+    /// A key as shown to the user ("Tab", "^R", "PgDn", "▲").
+    public static func label(_ pattern: KeyPattern, glyphs: Glyphs) -> String {
+        switch pattern {
+        case .hexDigit: return "0-9a-f"
+        case .printable: return "text"
+        case .key(let key): return label(key, glyphs: glyphs)
+        }
+    }
+
+    public static func label(_ key: Key, glyphs: Glyphs) -> String {
+        switch key {
+        case .char(" "): return "Space"
+        case .char(let c): return String(c)
+        case .up: return String(glyphs.arrowUp)
+        case .down: return String(glyphs.arrowDown)
+        case .left: return String(glyphs.arrowLeft)
+        case .right: return String(glyphs.arrowRight)
+        case .pageUp: return "PgUp"
+        case .pageDown: return "PgDn"
+        case .home: return "Home"
+        case .end: return "End"
+        case .enter: return "Enter"
+        case .escape: return "Esc"
+        case .tab: return "Tab"
+        case .backTab: return "S-Tab"
+        case .backspace: return "Bksp"
+        case .delete: return "Del"
+        case .ctrl(let c): return "^" + String(c).uppercased()
+        case .function(let n): return "F\(n)"
+        }
+    }
+}
