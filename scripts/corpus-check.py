@@ -79,6 +79,13 @@ def main():
             gen_ok = exp.get("gen_esp32part_ok") if kind == "partition_table" else (pt or {}).get("gen_esp32part_ok")
             if gen_ok is not None and gpt is not None:
                 check(name, "gen_esp32part verdict (warnings empty)", not gpt["warnings"], gen_ok)
+        oracle_csv = corpus / "files" / (name + ".csv.oracle")
+        if kind in ("flash_dump", "merged_image", "partition_table") and oracle_csv.exists():
+            lines = oracle_csv.read_text().splitlines()
+            if len(lines) > 1 and lines[1] == "exit=0":
+                want = [l for l in lines[2:] if not l.startswith(("Parsing", "Verifying"))]
+                out = subprocess.run([binary, "table", str(path), "--csv"], capture_output=True, text=True)
+                check(name, "table --csv vs gen_esp32part", out.stdout.splitlines(), want)
         if kind in ("flash_dump", "merged_image"):
             eo, go = exp.get("otadata"), got.get("otadata")
             if eo:

@@ -52,6 +52,7 @@ public enum Report {
             ("md5", .string(t.md5.rawValue)),
             ("md5_stored", .opt(t.md5Stored.map(Hex.bytes))),
             ("md5_computed", .opt(t.md5Computed.map(Hex.bytes))),
+            ("md5_row", .opt(t.md5Row)), ("end_row", .opt(t.endRow)),
             ("bootloader_accepts", .bool(t.bootloaderAccepts)),
             ("bootloader_reason", .opt(t.bootloaderReason)),
             ("warnings", .array(t.toolFindings.map(JSON.string))),
@@ -65,6 +66,7 @@ public enum Report {
             ("type_name", .opt(e.typeName)), ("subtype_name", .opt(e.subtypeName)),
             ("offset", .num(e.offset)), ("size", .num(e.size)), ("flags", .num(e.flags)),
             ("encrypted", .bool(e.encrypted)), ("readonly", .bool(e.readonly)),
+            ("label_hex", .string(Hex.bytes(e.labelBytes))), ("row_offset", .num(p.rowOffset)),
         ]
         if inDump { kv.append(("in_dump", .string(p.presence.rawValue))) }
         return .object(kv)
@@ -111,7 +113,9 @@ public enum Report {
             ("flash_mode", .string(img.flash.modeName)),
             ("flash_size", .opt(img.flash.flashSizeName)),
             ("flash_freq", .opt(img.chip?.flashFrequencyName(img.flash.frequencyCode))),
+            ("min_chip_rev", .num(img.minChipRevision)),
             ("min_chip_rev_full", .num(img.minChipRevisionFull)), ("max_chip_rev_full", .num(img.maxChipRevisionFull)),
+            ("wp_pin", .num(img.wpPin)), ("spi_pin_drv", .array(img.pinDrive.map { .num($0) })),
             ("image_length", .opt(img.length)),
             ("checksum", .opt(img.checksumStored)), ("checksum_computed", .opt(img.checksumComputed)),
             ("hash_appended", .bool(img.hashAppended)),
@@ -139,7 +143,9 @@ public enum Report {
             ("present", .bool(a.presence != .absent)), ("in_dump", .string(a.presence.rawValue)),
         ]
         switch a.content {
-        case .image(let img): kv += imageFields(img, verdict: a.verdict)
+        case .image(let img):
+            kv += imageFields(img, verdict: a.verdict)
+            kv.append(("fits_partition", .opt(img.lengthWithSignature.map { $0 <= Int(a.partition.size) })))
         default:
             kv += [("content", .string(contentWord(a.content))), ("chip", .null), ("segments", .null), ("checksum_valid", .null),
                    ("hash_valid", .null), ("bootable", .bool(false)), ("problem", .opt(a.verdict.problem)),
