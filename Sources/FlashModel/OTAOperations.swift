@@ -74,12 +74,17 @@ extension FlashDocument {
     /// Applies a plan as one undoable edit.
     @discardableResult
     public func apply(_ plan: OTAPlan) throws(EditError) -> Edit? {
-        try edit(plan.label) { (tx: inout Transaction) throws(EditError) in
-            for step in plan.steps {
-                switch step {
-                case .erase(let r): try tx.erase(r)
-                case .write(let o, let b): try tx.write(b, at: o)
-                }
+        try edit(plan.label) { (tx: inout Transaction) throws(EditError) in try tx.perform(plan.steps) }
+    }
+}
+
+extension FlashDocument.Transaction {
+    /// Performs erase and write steps in order.
+    public mutating func perform(_ steps: [OTAStep]) throws(FlashDocument.EditError) {
+        for step in steps {
+            switch step {
+            case .erase(let r): try erase(r)
+            case .write(let o, let b): try write(b, at: o)
             }
         }
     }
@@ -369,12 +374,7 @@ public struct OTAPlanner {
             // Evaluate on a scratch document: the current bytes plus the steps so far.
             let scratch = FlashDocument(document)
             _ = try? scratch.edit("power loss") { (tx: inout FlashDocument.Transaction) throws(FlashDocument.EditError) in
-                for s in applied {
-                    switch s {
-                    case .erase(let r): try tx.erase(r)
-                    case .write(let o, let b): try tx.write(b, at: o)
-                    }
-                }
+                try tx.perform(applied)
             }
             if let l = try? FlashLayout.analyze(scratch, digests: scratch.digests, options: layout.options), let b = l.boot {
                 out.append(PowerLossOutcome(when: when, selected: b.selected, loaded: b.loaded, reason: b.reason))

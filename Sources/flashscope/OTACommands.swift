@@ -183,7 +183,7 @@ struct StageCommand: ParsableCommand {
     }
 }
 
-struct SetBootCommand: ParsableCommand {
+struct SetBootCommand: SingleOperationCommand {
     static let configuration = CommandConfiguration(commandName: "set-boot",
         abstract: "Select a partition for the next boot exactly as esp_ota_set_boot_partition does.")
     @OptionGroup var image: ImageOptions
@@ -191,15 +191,10 @@ struct SetBootCommand: ParsableCommand {
     @OptionGroup var settings: OTASettingsOptions
     @OptionGroup var write: WriteOptions
 
-    func run() throws {
-        var s = try Session(image: image, settings: settings, write: write)
-        let force = write.force
-        try s.run { (p: OTAPlanner) throws(OTAError) -> OTAPlan in try p.setBoot(slot, skipValidate: force) }
-        try s.finish()
-    }
+    func plan(_ planner: OTAPlanner) throws(OTAError) -> OTAPlan { try planner.setBoot(slot, skipValidate: write.force) }
 }
 
-struct MarkCommand: ParsableCommand {
+struct MarkCommand: SingleOperationCommand {
     static let configuration = CommandConfiguration(commandName: "mark",
         abstract: "Confirm or reject the running app (esp_ota_mark_app_valid_cancel_rollback / esp_ota_mark_app_invalid_rollback).")
     @OptionGroup var image: ImageOptions
@@ -212,40 +207,43 @@ struct MarkCommand: ParsableCommand {
         if valid == invalid { throw ValidationError("give exactly one of --valid or --invalid") }
     }
 
+    func plan(_ planner: OTAPlanner) throws(OTAError) -> OTAPlan { valid ? try planner.markValid() : try planner.markInvalid() }
+}
+
+/// A command that runs one planner operation on an image and saves the result.
+protocol SingleOperationCommand: ParsableCommand {
+    var image: ImageOptions { get }
+    var settings: OTASettingsOptions { get }
+    var write: WriteOptions { get }
+    func plan(_ planner: OTAPlanner) throws(OTAError) -> OTAPlan
+}
+
+extension SingleOperationCommand {
     func run() throws {
         var s = try Session(image: image, settings: settings, write: write)
-        let v = valid
-        try s.run { (p: OTAPlanner) throws(OTAError) -> OTAPlan in v ? try p.markValid() : try p.markInvalid() }
+        try s.run { (p: OTAPlanner) throws(OTAError) -> OTAPlan in try plan(p) }
         try s.finish()
     }
 }
 
-struct EraseOTADataCommand: ParsableCommand {
+struct EraseOTADataCommand: SingleOperationCommand {
     static let configuration = CommandConfiguration(commandName: "erase-otadata",
         abstract: "Erase both otadata sectors (the device then boots factory, or tries ota_0).")
     @OptionGroup var image: ImageOptions
     @OptionGroup var settings: OTASettingsOptions
     @OptionGroup var write: WriteOptions
 
-    func run() throws {
-        var s = try Session(image: image, settings: settings, write: write)
-        try s.run { (p: OTAPlanner) throws(OTAError) -> OTAPlan in try p.eraseOTAData() }
-        try s.finish()
-    }
+    func plan(_ planner: OTAPlanner) throws(OTAError) -> OTAPlan { try planner.eraseOTAData() }
 }
 
-struct EraseLastBootCommand: ParsableCommand {
+struct EraseLastBootCommand: SingleOperationCommand {
     static let configuration = CommandConfiguration(commandName: "erase-last-boot",
         abstract: "Erase the previously booted app and its otadata entry (esp_ota_erase_last_boot_app_partition).")
     @OptionGroup var image: ImageOptions
     @OptionGroup var settings: OTASettingsOptions
     @OptionGroup var write: WriteOptions
 
-    func run() throws {
-        var s = try Session(image: image, settings: settings, write: write)
-        try s.run { (p: OTAPlanner) throws(OTAError) -> OTAPlan in try p.eraseLastBootApp() }
-        try s.finish()
-    }
+    func plan(_ planner: OTAPlanner) throws(OTAError) -> OTAPlan { try planner.eraseLastBootApp() }
 }
 
 struct BootCommand: ParsableCommand {
