@@ -171,7 +171,7 @@ extension FlashLayout {
                 return .appImage
             }
         }
-        if findBootloader(s) != nil && s.count > 0x8000 { return .flashImage }
+        if findBootloader(s) != nil { return .flashImage }   // an image at 0x1000/0x2000: a (partial) dump
         if s.u16(at: 0) == partitionMagic { return .partitionTable }
         if s.count == otadataSize { return .otadata }
         if s.count >= 0x9000 { return .flashImage }   // a dump with nothing plaintext where expected
@@ -188,9 +188,11 @@ extension FlashLayout {
 
     static func analyzeFlash(_ s: some ByteSource, digests: any DigestProvider, into layout: inout FlashLayout) {
         var diags: [Diagnostic] = []
-        // Bootloader.
-        if let (offset, _) = findBootloader(s) {
-            let limit = (layout.options.tableOffset ?? defaultPartitionTableOffset) - offset
+        let found = findBootloader(s)
+        let tableOffset = layout.options.tableOffset ?? findTable(s, from: (found?.offset ?? 0) + 0x1000)
+        // Bootloader: everything below the table is its region.
+        if let (offset, _) = found {
+            let limit = (tableOffset ?? defaultPartitionTableOffset) - offset
             if case .image(let img) = AppImage.inspect(s, at: offset, limit: limit > 0 ? limit : nil, isBootloader: true, digests: digests) {
                 layout.bootloader = BootloaderInfo(offset: offset, image: img)
                 layout.chip = img.chip
@@ -207,7 +209,6 @@ extension FlashLayout {
 
         // Partition table.
         let chipSize = layout.bootloader?.image.flash.flashSize
-        let tableOffset = layout.options.tableOffset ?? findTable(s, from: (layout.bootloader?.offset ?? 0) + 0x1000)
         if let tableOffset {
             let t = PartitionTable.parse(s, at: tableOffset, chipSize: chipSize)
             layout.table = t
