@@ -42,7 +42,11 @@ let package = Package(
         .testTarget(name: "FlashModelTests", dependencies: ["FlashModel"]),
         .testTarget(name: "ScreenKitTests", dependencies: ["ScreenKit"]),
         .testTarget(name: "FlashScopeUITests", dependencies: ["FlashScopeUI", "FlashModel", "ScreenKit"]),
+        // The real binary in tmux (needs tmux; fails instead of skipping when CI is set).
+        .testTarget(name: "EndToEndTests", dependencies: ["FlashModel"]),
         .testTarget(name: "CLITests", dependencies: ["FlashModel"]),
+        // Hostile input: mutation suite, fuzz-found regressions, encrypted dumps, input-file safety.
+        .testTarget(name: "RobustnessTests", dependencies: ["FlashModel"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -154,8 +154,11 @@ extension AppImage {
     ///   - flashAddress: the absolute flash address of the image, for the MMU alignment rule
     ///     (defaults to `offset`).
     ///   - isBootloader: look for `esp_bootloader_desc_t` instead of `esp_app_desc_t`.
+    ///   - mmuPageSize: the verifier's `SPI_FLASH_MMU_PAGE_SIZE`; by default what a default build for the
+    ///     image's own header flash size uses.
     public static func inspect<S: ByteSource>(_ source: S, at offset: Int, limit: Int? = nil,
                                               flashAddress: Int? = nil, isBootloader: Bool = false,
+                                              mmuPageSize: Int? = nil,
                                               digests: (any DigestProvider)? = nil) -> ImageSlot {
         guard offset >= 0, offset < source.count else { return .absent }
         let probeEnd = offset + Swift.min(32, limit ?? 32)
@@ -163,11 +166,11 @@ extension AppImage {
         if first == 0xFF && source.isAll(0xFF, in: offset..<probeEnd) { return .erased }
         guard first == imageMagic else { return .noImage(magic: first) }
         return .image(parse(source, at: offset, limit: limit, flashAddress: flashAddress ?? offset,
-                            isBootloader: isBootloader, digests: digests ?? DirectDigests(source)))
+                            isBootloader: isBootloader, mmuPageSize: mmuPageSize, digests: digests ?? DirectDigests(source)))
     }
 
     static func parse<S: ByteSource>(_ s: S, at base: Int, limit: Int?, flashAddress: Int,
-                                     isBootloader: Bool, digests: any DigestProvider) -> AppImage {
+                                     isBootloader: Bool, mmuPageSize: Int?, digests: any DigestProvider) -> AppImage {
         var diags: [Diagnostic] = []
         // Everything the image may use: to the region's end, or the file's.
         let regionEnd = limit.flatMap { base.addingReportingOverflowChecked(Swift.max(0, $0)) }.map { Swift.min($0, Int.max) } ?? Int.max
@@ -292,16 +295,15 @@ extension AppImage {
             }
         }
 
-        // MMU rule: flash address and load address agree modulo the MMU page (verify_segment_header).
+        // MMU rule (verify_segment_header): flash and load address agree modulo the verifier's own
+        // SPI_FLASH_MMU_PAGE_SIZE. ESP-IDF never reads the page size recorded in esp_app_desc_t.
         if let chip, !mapped.isEmpty {
-            let recorded = appDesc.map { Int($0.mmuPageSizeLog2) }.flatMap { $0 >= 12 && $0 <= 20 ? 1 << $0 : nil }
-            let candidates = recorded.map { [$0] } ?? chip.mmuPageSizes
-            let fits: (Int) -> Bool = { p in mapped.allSatisfy { $0.flash % p == Int($0.load) % p } }
-            if !candidates.contains(where: fits) {
-                let page = candidates.max() ?? 0x10000
-                for m in mapped where m.flash % page != Int(m.load) % page {
-                    diags.append(.error(m.at, "segment \(m.index) load address \(Hex.short(m.load)) doesn't match data \(Hex.short(m.flash)) modulo the \(page >> 10) KiB MMU page"))
-                }
+            let page = mmuPageSize ?? chip.defaultMMUPageSize(flashSize: flash.flashSize)
+            for m in mapped where m.flash % page != Int(m.load) % page {
+                diags.append(.error(m.at, "segment \(m.index) load address \(Hex.short(m.load)) doesn't match data \(Hex.short(m.flash)) modulo the \(page >> 10) KiB MMU page"))
+            }
+            if let log2 = appDesc?.mmuPageSizeLog2, log2 >= 12, log2 <= 20, 1 << Int(log2) != page {
+                diags.append(.warning(base + 0x20 + 180, "the app was built for \((1 << Int(log2)) >> 10) KiB MMU pages; a default bootloader for this flash size uses \(page >> 10) KiB"))
             }
         }
 

@@ -45,13 +45,29 @@ extension ByteSource {
     }
 
     public func u16(at offset: Int) -> UInt16? {
-        guard let b = bytes(at: offset, length: 2) else { return nil }
-        return UInt16(b[0]) | UInt16(b[1]) << 8
+        guard let v = littleEndian(at: offset, length: 2) else { return nil }
+        return UInt16(truncatingIfNeeded: v)
     }
 
     public func u32(at offset: Int) -> UInt32? {
-        guard let b = bytes(at: offset, length: 4) else { return nil }
-        return UInt32(b[0]) | UInt32(b[1]) << 8 | UInt32(b[2]) << 16 | UInt32(b[3]) << 24
+        guard let v = littleEndian(at: offset, length: 4) else { return nil }
+        return UInt32(truncatingIfNeeded: v)
+    }
+
+    /// `length` (≤ 8) bytes at `offset` as a little-endian number, without allocating (the parsers
+    /// read thousands of fields); nil unless all of them are available.
+    @inline(__always)
+    func littleEndian(at offset: Int, length: Int) -> UInt64? {
+        guard offset >= 0, let end = offset.addingReportingOverflowChecked(length), end <= count else { return nil }
+        var v: UInt64 = 0
+        var shift: UInt64 = 0
+        forEachChunk(in: offset..<end) { chunk in
+            for b in chunk {
+                v |= UInt64(b) << shift
+                shift += 8
+            }
+        }
+        return v
     }
 
     /// True when every available byte of `range` equals `value` (vacuously true when none is available).

@@ -32,15 +32,19 @@ public struct Chip: Sendable, Equatable, Hashable {
                                       flashMapped: riscvUnified)
     public static let esp32c5 = Chip(id: 23, name: "ESP32-C5", bootloaderOffset: 0x2000, frequencyNames: c5Freq,
                                      flashMapped: [0x4200_0000...0x43FF_FFFF])
-    public static let esp32h21 = Chip(id: 25, name: "ESP32-H21", bootloaderOffset: 0, frequencyNames: h2Freq,
+    // esptool 5.6 knows only 24m and 48m for H21/H4 (the spec's 16m/12m is H2's table).
+    public static let esp32h21 = Chip(id: 25, name: "ESP32-H21", bootloaderOffset: 0, frequencyNames: [0x0: "24m", 0xF: "48m"],
                                       flashMapped: riscvUnified)
-    public static let esp32h4 = Chip(id: 28, name: "ESP32-H4", bootloaderOffset: 0x2000, frequencyNames: h2Freq,
-                                     flashMapped: riscvUnified)
+    public static let esp32h4 = Chip(id: 28, name: "ESP32-H4", bootloaderOffset: 0x2000, frequencyNames: [0x0: "24m", 0xF: "48m"],
+                                     flashMapped: [0x4200_0000...0x43FF_FFFF])
+    /// Known to esptool (HEAD) only; not confirmed in ESP-IDF.
+    public static let esp32e22 = Chip(id: 31, name: "ESP32-E22", bootloaderOffset: 0, frequencyNames: esp32Freq,
+                                      flashMapped: [0x4200_0000...0x43FF_FFFF])
     public static let esp32s31 = Chip(id: 32, name: "ESP32-S31", bootloaderOffset: 0x2000, frequencyNames: c5Freq,
                                       flashMapped: [0x4000_0000...0x53FF_FFFF])
 
     public static let all: [Chip] = [esp32, esp32s2, esp32c3, esp32s3, esp32c2, esp32c6, esp32h2, esp32p4,
-                                     esp32c61, esp32c5, esp32h21, esp32h4, esp32s31]
+                                     esp32c61, esp32c5, esp32h21, esp32h4, esp32s31, esp32e22]
 
     private static let esp32Freq: [UInt8: String] = [0x0: "40m", 0x1: "26m", 0x2: "20m", 0xF: "80m"]
     private static let c5Freq: [UInt8: String] = [0x0: "40m", 0x2: "20m", 0xF: "80m"]
@@ -62,15 +66,19 @@ public struct Chip: Sendable, Equatable, Hashable {
     /// True when `address` lies in a flash-mapped (cache) window, where the MMU alignment rule applies.
     public func isFlashMapped(_ address: UInt32) -> Bool { flashMapped.contains { $0.contains(address) } }
 
-    /// MMU page sizes an app for this chip may be built for (CONFIG_MMU_PAGE_SIZE choices), largest first.
-    public var mmuPageSizes: [Int] {
-        switch id {
-        case Chip.esp32c2.id: [0x10000, 0x8000, 0x4000]
-        case Chip.esp32c6.id, Chip.esp32c61.id, Chip.esp32h2.id, Chip.esp32h21.id, Chip.esp32h4.id, Chip.esp32c5.id:
-            [0x10000, 0x8000, 0x4000, 0x2000]
-        case Chip.esp32s31.id: [0x40000, 0x20000, 0x10000, 0x8000]
-        default: [0x10000]
-        }
+    /// True when CONFIG_MMU_PAGE_SIZE is configurable on this chip (soc caps: SOC_MMU_PAGE_SIZE_CONFIGURABLE).
+    public var hasConfigurableMMUPage: Bool {
+        [Chip.esp32c2.id, Chip.esp32c6.id, Chip.esp32c61.id, Chip.esp32h2.id, Chip.esp32h21.id, Chip.esp32h4.id,
+         Chip.esp32c5.id].contains(id)
+    }
+
+    /// `SPI_FLASH_MMU_PAGE_SIZE` a default build uses, which `verify_segment_header` checks against: on chips with a
+    /// configurable page the Kconfig default follows the flash size (1 MB → 16 KiB, 2 MB → 32 KiB, else 64 KiB).
+    public func defaultMMUPageSize(flashSize: Int?) -> Int {
+        guard hasConfigurableMMUPage, let flashSize else { return 0x10000 }
+        if flashSize <= 1 << 20 { return 0x4000 }
+        if flashSize <= 2 << 20 { return 0x8000 }
+        return 0x10000
     }
 
     /// Human name of an id, known or not ("ESP32-C3", "unknown chip 0x0042").

@@ -46,12 +46,18 @@ public enum Hex {
         }
         var negative = false
         if s.hasPrefix("-") { negative = true; s.removeFirst() } else if s.hasPrefix("+") { s.removeFirst() }
-        let lower = s.lowercased()
+        var lower = s.lowercased()
+        // Python's int(x, 0) accepts single underscores between digits (PEP 515).
+        if lower.contains("_") {
+            guard !lower.hasPrefix("_"), !lower.hasSuffix("_"), !lower.contains("__") else { return nil }
+            if lower.hasPrefix("0x_") || lower.hasPrefix("0o_") || lower.hasPrefix("0b_") { lower.remove(at: lower.index(lower.startIndex, offsetBy: 2)) }
+            lower = lower.filter { $0 != "_" }
+        }
         var v: Int?
         if lower.hasPrefix("0x") { v = Int(lower.dropFirst(2), radix: 16) }
         else if lower.hasPrefix("0o") { v = Int(lower.dropFirst(2), radix: 8) }
         else if lower.hasPrefix("0b") { v = Int(lower.dropFirst(2), radix: 2) }
-        else if !lower.isEmpty, lower.allSatisfy(\.isASCIIDigit), lower == "0" || !lower.hasPrefix("0") { v = Int(lower) }
+        else if !lower.isEmpty, lower.allSatisfy(\.isASCIIDigit), !lower.hasPrefix("0") || lower.allSatisfy({ $0 == "0" }) { v = Int(lower) }
         guard let value = v else { return nil }
         return negative ? -value : value
     }

@@ -11,10 +11,12 @@ public enum PartitionCSV {
     /// Parses CSV text into table rows, placing rows without an offset as gen_esp32part does.
     /// - Parameters:
     ///   - tableOffset: `--offset` (where the table itself lives).
-    ///   - bootloaderOffset: `--primary-bootloader-offset`, for a `bootloader,primary` row.
+    ///   - bootloaderOffset: `--primary-bootloader-offset`, for a `bootloader,primary` row (none by default:
+    ///     such a row is then an error, as in gen_esp32part).
+    ///   - recoveryBootloaderOffset: `--recovery-bootloader-offset`, for a `bootloader,recovery` row.
     ///   - environment: values for `$VAR` / `${VAR}` expansion.
     public static func parse(_ text: String, tableOffset: Int = defaultPartitionTableOffset,
-                             bootloaderOffset: Int = 0x1000,
+                             bootloaderOffset: Int? = nil, recoveryBootloaderOffset: Int? = nil,
                              environment: [String: String] = [:]) throws(PartitionCSVError) -> [PartitionEntry] {
         struct Row { var name: String; var type: UInt8; var subtype: UInt8; var offset: Int?; var size: Int?; var flags: UInt32; var line: Int; var fixed: Bool }
         var rows: [Row] = []
@@ -45,12 +47,33 @@ public enum PartitionCSV {
             }
             var offset: Int? = nil
             var size: Int? = nil
+            // gen_esp32part v5.5+: every bootloader row is sized (table offset − primary bootloader offset) and
+            // every partition_table row 0x1000; the primary ones (and recovery) also get their offsets.
             let primaryBootloader = t == PartitionType.bootloader && subtype == 0
             let primaryTable = t == PartitionType.partitionTable && subtype == 0
-            if primaryBootloader {
-                offset = bootloaderOffset; size = tableOffset - bootloaderOffset
-            } else if primaryTable {
-                offset = tableOffset; size = 0x1000
+            let recovery = t == PartitionType.bootloader && subtype == 2
+            if t == PartitionType.bootloader {
+                guard let b = bootloaderOffset else {
+                    throw PartitionCSVError(line: lineNo, message: "Primary bootloader offset is not provided")
+                }
+                size = tableOffset - b
+                if primaryBootloader { offset = b }
+                else if recovery {
+                    guard let r = recoveryBootloaderOffset else {
+                        throw PartitionCSVError(line: lineNo, message: "Recovery bootloader offset is not provided")
+                    }
+                    offset = r
+                } else if !fields[3].isEmpty {
+                    guard let v = Hex.parseInt(fields[3]) else { throw PartitionCSVError(line: lineNo, message: "Invalid field value \(fields[3])") }
+                    offset = v
+                }
+            } else if t == PartitionType.partitionTable {
+                size = 0x1000
+                if primaryTable { offset = tableOffset }
+                else if !fields[3].isEmpty {
+                    guard let v = Hex.parseInt(fields[3]) else { throw PartitionCSVError(line: lineNo, message: "Invalid field value \(fields[3])") }
+                    offset = v
+                }
             } else {
                 if !fields[3].isEmpty {
                     guard let v = Hex.parseInt(fields[3]) else { throw PartitionCSVError(line: lineNo, message: "Invalid field value \(fields[3])") }
@@ -61,7 +84,8 @@ public enum PartitionCSV {
                 size = v
             }
             var flags: UInt32 = 0
-            for f in fields[5].split(separator: ":", omittingEmptySubsequences: false).map({ String($0).trimmingWhitespace() }) {
+            // Tokens are not trimmed (gen_esp32part: "encrypted: readonly" is an unknown flag " readonly").
+            for f in fields[5].split(separator: ":", omittingEmptySubsequences: false).map(String.init) {
                 switch f {
                 case "encrypted": flags |= partitionFlagEncrypted
                 case "readonly": flags |= partitionFlagReadonly
@@ -70,7 +94,7 @@ public enum PartitionCSV {
                 }
             }
             rows.append(Row(name: name, type: t, subtype: subtype, offset: offset, size: size, flags: flags, line: lineNo,
-                            fixed: primaryBootloader || primaryTable))
+                            fixed: primaryBootloader || primaryTable || recovery))
         }
         // Auto-placement and negative sizes, in file order.
         var lastEnd = tableOffset + 0x1000
@@ -86,8 +110,15 @@ public enum PartitionCSV {
                 if lastEnd % align != 0 { lastEnd += align - lastEnd % align }
                 rows[i].offset = lastEnd
             }
-            if rows[i].size! < 0 { rows[i].size = -rows[i].size! - rows[i].offset! }
-            lastEnd = rows[i].offset! + rows[i].size!
+            // Table fields are 32-bit: refuse bigger numbers before doing arithmetic with them
+            // (a hostile CSV can carry values near Int.max; found by fuzzing).
+            let limit = Int(UInt32.max)
+            guard let offset = rows[i].offset, (0...limit).contains(offset),
+                  let size = rows[i].size, (-limit...limit).contains(size) else {
+                throw PartitionCSVError(line: rows[i].line, message: "offset or size out of range")
+            }
+            if size < 0 { rows[i].size = -size - offset }
+            lastEnd = offset + rows[i].size!
         }
         return try rows.map { r throws(PartitionCSVError) in
             guard let o = UInt32(exactly: r.offset!), let s = UInt32(exactly: r.size!) else {

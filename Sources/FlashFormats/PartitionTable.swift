@@ -106,6 +106,8 @@ public struct PartitionTable: Sendable {
     public let offset: Int
     /// Partition rows in stored order.
     public let entries: [PartitionEntry]
+    /// The raw row index of each entry.
+    public let entryRows: [Int]
     public let md5: MD5Status
     public let md5Stored: [UInt8]?
     public let md5Computed: [UInt8]?
@@ -120,6 +122,14 @@ public struct PartitionTable: Sendable {
     public let toolFindings: [String]
     public let diagnostics: [Diagnostic]
 
+    /// The rows `bootloader_utility_load_partition_table` walks: the first (rows before the end marker −
+    /// MD5 rows) raw rows, so a row after a mid-table MD5 row is never seen.
+    public var bootloaderEntries: [PartitionEntry] {
+        guard let end = endRow else { return entries }
+        let n = end - (md5Row == nil ? 0 : 1)
+        return zip(entries, entryRows).filter { $0.1 < n }.map { $0.0 }
+    }
+
     /// A row starts with the table magic (quick probe used to locate a table).
     public static func looksLikeTable<S: ByteSource>(_ s: S, at offset: Int) -> Bool {
         s.u16(at: offset) == partitionMagic
@@ -129,6 +139,7 @@ public struct PartitionTable: Sendable {
     /// - Parameter chipSize: the flash size from the bootloader header; rows must fit below it.
     public static func parse<S: ByteSource>(_ s: S, at offset: Int, chipSize: Int? = nil) -> PartitionTable {
         var entries: [PartitionEntry] = []
+        var entryRows: [Int] = []
         var diags: [Diagnostic] = []
         var md5Row: Int?
         var endRow: Int?
@@ -166,6 +177,7 @@ public struct PartitionTable: Sendable {
                     diags.append(.warning(at + 28, "partition \"\(e.name)\" has unknown flag bits \(Hex.short(e.flags))"))
                 }
                 entries.append(e)
+                entryRows.append(i)
             case partitionMD5Magic:
                 if md5Row != nil {
                     diags.append(.error(at, "a second MD5 row: only one MD5 checksum is allowed"))
@@ -214,7 +226,11 @@ public struct PartitionTable: Sendable {
             findings.insert("MD5 checksums don't match! (computed: 0x\(Hex.bytes(c)), parsed: 0x\(Hex.bytes(st)))", at: 0)
         }
         for f in findings { diags.append(.warning(offset, "gen_esp32part: \(f)")) }
-        return PartitionTable(offset: offset, entries: entries, md5: md5Status, md5Stored: md5Stored,
+        if let end = endRow, let m = md5Row, m != end - 1, reject == nil {
+            let lost = zip(entries, entryRows).filter { $0.1 >= end - 1 }.map { $0.0.name }
+            diags.append(.warning(offset + 32 * m, "the MD5 row is not the last row: the bootloader walks the first \(end - 1) rows, so it never sees \(lost.joined(separator: ", "))"))
+        }
+        return PartitionTable(offset: offset, entries: entries, entryRows: entryRows, md5: md5Status, md5Stored: md5Stored,
                               md5Computed: md5Computed, md5Row: md5Row, endRow: endRow,
                               bootloaderAccepts: reject == nil, bootloaderReason: reject,
                               toolFindings: findings, diagnostics: diags)
@@ -255,16 +271,16 @@ public struct PartitionTable: Sendable {
                 out.append("Partition \(name) invalid: Size \(Hex.short(e.size)) is not aligned to 0x1000")
             }
             if e.type == PartitionType.data && (e.subtype == 0x00 || e.subtype == 0x03) && e.readonly {
-                out.append("Partition \(name) invalid: '\(e.subtypeName ?? "")' partition type can't be read-only")
+                out.append("'\(name)' partition of type \(e.type) and subtype \(e.subtype) is always read-write and cannot be read-only")
             }
             if e.type == PartitionType.data && e.subtype == 0x02 && e.size < 0x3000 && !e.readonly {
-                out.append("Partition \(name) invalid: NVS partition smaller than 0x3000 must be read-only")
+                out.append("'\(name)' partition of type \(e.type) and subtype \(e.subtype) of this size (\(Hex.short(e.size))) must be flagged as 'readonly' (the size of read/write NVS has to be at least 0x3000)")
             }
         }
         var seen: [String: Int] = [:]
         for e in entries { seen[e.name, default: 0] += 1 }
         let dups = seen.filter { $0.value > 1 }.map(\.key).sorted()
-        if !dups.isEmpty { out.append("Partition names must be unique (\(dups.joined(separator: ", ")))") }
+        if !dups.isEmpty { out.append("Partition names must be unique (duplicated: \(dups.joined(separator: ", ")))") }
         let exempt: (PartitionEntry) -> Bool = {
             ($0.type == PartitionType.bootloader && $0.subtype == 0) || ($0.type == PartitionType.partitionTable && $0.subtype == 0)
         }
@@ -280,10 +296,17 @@ public struct PartitionTable: Sendable {
             last = e
         }
         let otadata = entries.filter(\.isOTAData)
-        if otadata.count > 1 { out.append("Found multiple otadata partitions") }
+        if otadata.count > 1 {
+            out.append("Found multiple otadata partitions. Only one partition can be defined with type=\"data\"(1) and subtype=\"ota\"(0).")
+        }
         if let o = otadata.first, o.size != 0x2000 {
             out.append("otadata partition must have size = 0x2000")
         }
+        let teeOTA = entries.filter { $0.type == PartitionType.data && $0.subtype == 0x90 }
+        if teeOTA.count > 1 {
+            out.append("Found multiple TEE otadata partitions. Only one partition can be defined with type=\"data\"(1) and subtype=\"tee_ota\"(0x90).")
+        }
+        if let t = teeOTA.first, t.size != 0x2000 { out.append("TEE otadata partition must have size = 0x2000") }
         return out
     }
 

@@ -49,7 +49,25 @@ public enum AtomicFile {
         let fault = injectedFailure()
         var written = 0
         var failure: Int32 = 0
-        source.forEachChunk(in: 0..<source.count) { chunk in
+        // Small pieces (edited 4 KiB sectors) are gathered and written 1 MiB at a time.
+        var pending: [UInt8] = []
+        func put(_ chunk: UnsafeRawBufferPointer) {
+            guard failure == 0, !chunk.isEmpty else { return }
+            if chunk.count < 1 << 16 {
+                if pending.isEmpty { pending.reserveCapacity(1 << 20) }
+                pending.append(contentsOf: chunk)
+                if pending.count >= 1 << 20 { flush() }
+            } else {
+                flush()
+                writeOut(chunk)
+            }
+        }
+        func flush() {
+            guard !pending.isEmpty else { return }
+            pending.withUnsafeBytes { writeOut($0) }
+            pending.removeAll(keepingCapacity: true)
+        }
+        func writeOut(_ chunk: UnsafeRawBufferPointer) {
             guard failure == 0, let base = chunk.baseAddress else { return }
             var off = 0
             while off < chunk.count {
@@ -68,10 +86,36 @@ public enum AtomicFile {
                 written += r
             }
         }
+        var changedInput: MappedFile?
+        if fault == nil, let pieces = source as? any PiecewiseSource {
+            // Unchanged runs of the input file are copied by the kernel, file to file: a 4 KiB edit of a
+            // 128 MiB image neither reads the image into this process nor copies it through user space.
+            var copier: FileCopier?
+            pieces.forEachPiece(in: 0..<source.count) { piece in
+                guard failure == 0 else { return }
+                switch piece {
+                case .bytes(let b): put(b)
+                case .file(let file, let r):
+                    flush()
+                    if copier?.file !== file { copier = FileCopier(file) }
+                    var done = 0
+                    if let c = copier { done = c.copy(r, to: fd, failure: &failure) }
+                    written += done
+                    if done < r.count && failure == 0 { file.forEachChunk(in: (r.lowerBound + done)..<r.upperBound, put) }
+                }
+            }
+            if failure == 0, let c = copier, !c.unchanged() { changedInput = c.file }
+        } else {
+            source.forEachChunk(in: 0..<source.count, put)
+        }
+        flush()
         if failure == 0 && fsync(fd) != 0 { failure = errno }
         if close(fd) != 0 && failure == 0 { failure = errno }
         if failure != 0 {
             throw FileError(.io, path, "write failed after \(written) bytes: \(errnoText(failure)); nothing was written to \(path)")
+        }
+        if let f = changedInput {
+            throw FileError(.changedOnDisk, f.path, "changed on disk while being saved; nothing was written to \(path) (open it again)")
         }
         if overwrite {
             guard rename(temp, path) == 0 else { throw FileError(.io, path, "cannot move the new file into place: \(errnoText())") }
@@ -93,5 +137,94 @@ public enum AtomicFile {
         guard let slash = path.lastIndex(of: "/") else { return (".", path) }
         let dir = String(path[..<slash])
         return (dir.isEmpty ? "/" : dir, String(path[path.index(after: slash)...]))
+    }
+}
+
+/// Where a piece of a source's bytes comes from, for saving.
+enum SourcePiece {
+    case bytes(UnsafeRawBufferPointer)
+    /// Bytes identical to this range of the input file.
+    case file(MappedFile, Range<Int>)
+}
+
+/// A source that can say which of its bytes are an unchanged input file, so that saving lets the
+/// kernel copy those (`copy_file_range`) instead of reading and writing them.
+protocol PiecewiseSource: ByteSource {
+    func forEachPiece(in range: Range<Int>, _ body: (SourcePiece) throws -> Void) rethrows
+}
+
+extension MappedFile: PiecewiseSource {
+    func forEachPiece(in range: Range<Int>, _ body: (SourcePiece) throws -> Void) rethrows {
+        let r = clip(range)
+        if !r.isEmpty { try body(.file(self, r)) }
+    }
+}
+
+extension FlashDocument: PiecewiseSource {
+    func forEachPiece(in range: Range<Int>, _ body: (SourcePiece) throws -> Void) rethrows {
+        let input = base as? MappedFile
+        try forEachOverlaidPiece(in: range) { piece in
+            switch piece {
+            case .edited(let b): try body(.bytes(b))
+            case .original(let r):
+                if let input { try body(.file(input, r)) } else { try base.forEachChunk(in: r) { try body(.bytes($0)) } }
+            }
+        }
+    }
+}
+
+/// Copies ranges of an input file into the output inside the kernel. Opened only when the file on disk
+/// is still the one that was read (device, inode, size, modification time); otherwise, or where the
+/// kernel cannot copy (another file system, an old kernel), the caller writes the bytes it holds.
+final class FileCopier {
+    let file: MappedFile
+    private let fd: Int32
+
+    typealias CopyFileRange = @convention(c) (Int32, UnsafeMutablePointer<Int64>?, Int32, UnsafeMutablePointer<Int64>?, Int, UInt32) -> Int
+    /// glibc's `copy_file_range` (2.27+), looked up at run time: Swift's Glibc module does not export it.
+    nonisolated(unsafe) static let copyFileRange: CopyFileRange? = {
+        #if os(Linux)
+        guard let sym = dlsym(dlopen(nil, RTLD_NOW), "copy_file_range") else { return nil }
+        return unsafeBitCast(sym, to: CopyFileRange.self)
+        #else
+        return nil
+        #endif
+    }()
+
+    init?(_ file: MappedFile) {
+        guard Self.copyFileRange != nil else { return nil }
+        let fd = open(file.path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+        guard fd >= 0 else { return nil }
+        self.file = file
+        self.fd = fd
+        guard unchanged() else { return nil }   // deinit closes fd
+    }
+
+    deinit { close(fd) }
+
+    /// True while the open file is the one that was read.
+    func unchanged() -> Bool {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return false }
+        return st.st_mode & S_IFMT == S_IFREG && UInt64(st.st_dev) == file.device && UInt64(st.st_ino) == file.inode
+            && Int(st.st_size) == file.count
+            && st.st_mtim.tv_sec == file.modified.tv_sec && st.st_mtim.tv_nsec == file.modified.tv_nsec
+    }
+
+    /// Appends `range` of the file to `out` (at its current position); returns how many bytes were
+    /// copied. Stops early, without an error, where the kernel cannot copy; sets `failure` for a
+    /// failure of the output (full disk, I/O error).
+    func copy(_ range: Range<Int>, to out: Int32, failure: inout Int32) -> Int {
+        guard let cfr = Self.copyFileRange else { return 0 }
+        var offset = Int64(range.lowerBound)
+        var done = 0
+        while done < range.count {
+            let n = cfr(fd, &offset, out, nil, Swift.min(range.count - done, 1 << 30), 0)
+            if n > 0 { done += n; continue }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 && [ENOSPC, EDQUOT, EIO, EFBIG].contains(errno) { failure = errno }
+            break
+        }
+        return done
     }
 }

@@ -1,3 +1,4 @@
+import Dispatch
 import FlashFormats
 
 /// An image being looked at and possibly edited: the original bytes plus an overlay of changed
@@ -16,6 +17,11 @@ public final class FlashDocument: ByteSource {
 
     /// Changed sectors by index. The last sector of an odd-sized file is shorter.
     private var overlay: [Int: [UInt8]] = [:]
+    /// `overlay`'s keys in ascending order, kept in step with it: readers jump from one changed sector
+    /// to the next instead of probing every sector of a 128 MiB image.
+    private var overlayKeys: [Int] = []
+    /// For a scratch copy (`init(scratchOver:)`): the document copied and its clock at that moment.
+    private var parent: (doc: FlashDocument, clock: Int)?
     /// Bumped each time a sector's content changes, for the digest cache.
     private var generation: [Int: Int] = [:]
     private var clock = 0
@@ -40,8 +46,16 @@ public final class FlashDocument: ByteSource {
     /// A scratch copy that starts from `other`'s current bytes (its edits become this one's base).
     public convenience init(_ other: FlashDocument) { self.init(other.snapshot()) }
 
+    /// A scratch copy for "what if" evaluations (power-loss outcomes, previews): starts from `other`'s
+    /// current bytes without copying them, and takes the SHA-256 and checksum of every range its own
+    /// edits do not touch from `other`'s digest cache (while `other` is not edited meanwhile).
+    public convenience init(scratchOver other: FlashDocument) {
+        self.init(other.snapshot())
+        parent = (other, other.clock)
+    }
+
     /// The current bytes as a source that does not change when this document is edited later.
-    public func snapshot() -> any ByteSource { Snapshot(base: base, overlay: overlay) }
+    public func snapshot() -> any ByteSource { Snapshot(base: base, overlay: overlay, keys: overlayKeys) }
     public convenience init(bytes: [UInt8]) { self.init(ByteArray(bytes)) }
 
     public var isModified: Bool { !overlay.isEmpty }
@@ -51,25 +65,18 @@ public final class FlashDocument: ByteSource {
     public func forEachChunk(in range: Range<Int>, _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
         let r = clip(range)
         guard !r.isEmpty else { return }
-        if overlay.isEmpty { return try base.forEachChunk(in: r, body) }
-        var pos = r.lowerBound
-        while pos < r.upperBound {
-            let sector = pos / Self.sectorSize
-            let sectorStart = sector * Self.sectorSize
-            if let data = overlay[sector] {
-                let end = Swift.min(r.upperBound, sectorStart + data.count)
-                try data.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[(pos - sectorStart)..<(end - sectorStart)])) }
-                pos = end
-            } else {
-                // Run of untouched sectors straight from the base.
-                var end = Swift.min(r.upperBound, sectorStart + Self.sectorSize)
-                while end < r.upperBound, overlay[end / Self.sectorSize] == nil {
-                    end = Swift.min(r.upperBound, end + Self.sectorSize)
-                }
-                try base.forEachChunk(in: pos..<end, body)
-                pos = end
+        if overlayKeys.isEmpty { return try base.forEachChunk(in: r, body) }
+        try Overlaid.forEachPiece(overlay, overlayKeys, in: r) { piece in
+            switch piece {
+            case .edited(let bytes): try body(bytes)
+            case .original(let run): try base.forEachChunk(in: run, body)
             }
         }
+    }
+
+    /// `range` as edited sectors (their bytes) and runs of untouched bytes (ranges of `base`), in order.
+    func forEachOverlaidPiece(in range: Range<Int>, _ body: (Overlaid.Piece) throws -> Void) rethrows {
+        try Overlaid.forEachPiece(overlay, overlayKeys, in: clip(range), body)
     }
 
     // MARK: Editing
@@ -130,10 +137,10 @@ public final class FlashDocument: ByteSource {
         var after: [Int: [UInt8]?] = [:]
         for (idx, data) in tx.sectors {
             let original = overlay[idx]
-            let current = original ?? baseSector(idx)
-            guard data != current else { continue }
+            let baseBytes = baseSector(idx)
+            guard data != (original ?? baseBytes) else { continue }
             before[idx] = original
-            after[idx] = data == baseSector(idx) ? nil : data
+            after[idx] = data == baseBytes ? nil : data
         }
         guard !after.isEmpty else { return nil }
         let e = Edit(label: label, before: before, after: after)
@@ -168,6 +175,7 @@ public final class FlashDocument: ByteSource {
     public func discardEdits() {
         for idx in overlay.keys { bump(idx) }
         overlay.removeAll()
+        overlayKeys.removeAll()
         undoStack.removeAll()
         redoStack.removeAll()
     }
@@ -182,6 +190,7 @@ public final class FlashDocument: ByteSource {
             overlay[idx] = data
             bump(idx)
         }
+        overlayKeys = overlay.keys.sorted()
     }
 
     private func bump(_ idx: Int) {
@@ -192,7 +201,7 @@ public final class FlashDocument: ByteSource {
     /// Sectors whose bytes differ from the original, merged into ranges.
     public var changedRanges: [Range<Int>] {
         var out: [Range<Int>] = []
-        for idx in overlay.keys.sorted() {
+        for idx in overlayKeys {
             let start = idx * Self.sectorSize
             let end = Swift.min(count, start + Self.sectorSize)
             if let last = out.last, last.upperBound == start { out[out.count - 1] = last.lowerBound..<end }
@@ -225,7 +234,17 @@ public final class FlashDocument: ByteSource {
 
     public var digests: DocumentDigests { DocumentDigests(doc: self) }
 
+    /// The document whose cache holds this range's digests: the parent of a scratch copy for ranges
+    /// the copy has not changed (and while the parent has not changed either), else this one.
+    private func digestOwner(_ ranges: [Range<Int>]) -> FlashDocument {
+        guard let p = parent, p.doc.clock == p.clock,
+              !ranges.contains(where: { Overlaid.touches(overlayKeys, $0) }) else { return self }
+        return p.doc.digestOwner(ranges)
+    }
+
     fileprivate func cachedSHA(_ range: Range<Int>) -> [UInt8] {
+        let owner = digestOwner([range])
+        if owner !== self { return owner.cachedSHA(range) }
         let key = CacheKey(lo: range.lowerBound, hi: range.upperBound)
         let st = stamp([range])
         if let c = shaCache[key], c.stamp == st { return c.digest }
@@ -234,7 +253,65 @@ public final class FlashDocument: ByteSource {
         return d
     }
 
+    /// Below this many bytes in all, `prefetchDigests` leaves the digests to be computed one by one.
+    static let parallelDigestMinimum = 1 << 20
+
+    /// Computes the digests of these ranges that are not cached yet, several at once on the machine's
+    /// cores (the apps of an image are independent), and caches them: the later one-by-one calls find
+    /// them there. Only a hint: the values are exactly what those calls would compute.
+    /// The document must not be edited meanwhile (nothing else runs during the call).
+    func prefetchDigests(sha: [Range<Int>], xor: [[Range<Int>]]) {
+        enum Job { case sha(Range<Int>), xor([Range<Int>]) }
+        var jobs: [(job: Job, bytes: Int)] = []
+        var seenSHA = Set<CacheKey>(), seenXOR = Set<[CacheKey]>()
+        for r in sha where !r.isEmpty && digestOwner([r]) === self {
+            let key = CacheKey(lo: r.lowerBound, hi: r.upperBound)
+            guard seenSHA.insert(key).inserted else { continue }
+            if let c = shaCache[key], c.stamp == stamp([r]) { continue }
+            jobs.append((.sha(r), r.count))
+        }
+        for rs in xor where digestOwner(rs) === self {
+            let key = rs.map { CacheKey(lo: $0.lowerBound, hi: $0.upperBound) }
+            guard seenXOR.insert(key).inserted else { continue }
+            if let c = xorCache[key], c.stamp == stamp(rs) { continue }
+            // The XOR fold runs about eight times faster than SHA-256: weigh it so.
+            jobs.append((.xor(rs), rs.reduce(0) { $0 + $1.count } / 8))
+        }
+        guard jobs.count > 1, jobs.reduce(0, { $0 + $1.bytes }) >= Self.parallelDigestMinimum else { return }
+        jobs.sort { $0.bytes > $1.bytes }   // longest first: the cores finish together
+        // Reading is safe from several threads (nothing is edited while this runs), and each job writes
+        // only its own result slot.
+        struct Work: @unchecked Sendable {
+            let doc: FlashDocument
+            let jobs: [Job]
+            let sha: UnsafeMutablePointer<[UInt8]>
+            let xor: UnsafeMutablePointer<UInt8>
+        }
+        let work = Work(doc: self, jobs: jobs.map(\.job), sha: .allocate(capacity: jobs.count), xor: .allocate(capacity: jobs.count))
+        work.sha.initialize(repeating: [], count: jobs.count)
+        work.xor.initialize(repeating: 0, count: jobs.count)
+        defer {
+            work.sha.deinitialize(count: jobs.count)
+            work.sha.deallocate()
+            work.xor.deallocate()
+        }
+        DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
+            switch work.jobs[i] {
+            case .sha(let r): work.sha[i] = Checksums.sha256(work.doc, r)
+            case .xor(let rs): work.xor[i] = Checksums.xorChecksum(work.doc, ranges: rs)
+            }
+        }
+        for (i, j) in jobs.enumerated() {
+            switch j.job {
+            case .sha(let r): shaCache[CacheKey(lo: r.lowerBound, hi: r.upperBound)] = (stamp([r]), work.sha[i])
+            case .xor(let rs): xorCache[rs.map { CacheKey(lo: $0.lowerBound, hi: $0.upperBound) }] = (stamp(rs), work.xor[i])
+            }
+        }
+    }
+
     fileprivate func cachedXOR(_ ranges: [Range<Int>]) -> UInt8 {
+        let owner = digestOwner(ranges)
+        if owner !== self { return owner.cachedXOR(ranges) }
         let key = ranges.map { CacheKey(lo: $0.lowerBound, hi: $0.upperBound) }
         let st = stamp(ranges)
         if let c = xorCache[key], c.stamp == st { return c.value }
@@ -244,24 +321,74 @@ public final class FlashDocument: ByteSource {
     }
 }
 
-/// Frozen view of a document: its base plus a copy of the overlay.
+/// Frozen view of a document: its base plus a copy of the overlay (copy-on-write: no bytes are copied).
 struct Snapshot: ByteSource {
     let base: any ByteSource
     let overlay: [Int: [UInt8]]
+    let keys: [Int]
     var count: Int { base.count }
     func forEachChunk(in range: Range<Int>, _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
         let r = clip(range)
-        var pos = r.lowerBound
-        while pos < r.upperBound {
-            let sector = pos / FlashDocument.sectorSize
-            let start = sector * FlashDocument.sectorSize
-            let end = Swift.min(r.upperBound, start + FlashDocument.sectorSize)
-            if let data = overlay[sector] {
-                try data.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[(pos - start)..<(end - start)])) }
-            } else {
-                try base.forEachChunk(in: pos..<end, body)
+        guard !r.isEmpty else { return }
+        if keys.isEmpty { return try base.forEachChunk(in: r, body) }
+        try Overlaid.forEachPiece(overlay, keys, in: r) { piece in
+            switch piece {
+            case .edited(let bytes): try body(bytes)
+            case .original(let run): try base.forEachChunk(in: run, body)
             }
-            pos = end
+        }
+    }
+}
+
+/// Walking a base overlaid with changed 4 KiB sectors.
+enum Overlaid {
+    enum Piece {
+        /// Bytes of a changed sector (or of the part of it inside the range).
+        case edited(UnsafeRawBufferPointer)
+        /// A run of untouched bytes: read them from the base.
+        case original(Range<Int>)
+    }
+
+    /// Index of the first key that is `>= sector`.
+    static func firstKey(_ keys: [Int], atOrAfter sector: Int) -> Int {
+        var lo = 0, hi = keys.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if keys[mid] < sector { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// True when a changed sector overlaps `range`.
+    static func touches(_ keys: [Int], _ range: Range<Int>) -> Bool {
+        guard !range.isEmpty, !keys.isEmpty else { return false }
+        let k = firstKey(keys, atOrAfter: range.lowerBound / FlashDocument.sectorSize)
+        return k < keys.count && keys[k] * FlashDocument.sectorSize < range.upperBound
+    }
+
+    /// Calls `body` with the pieces of `r` (already clipped) in order: one per changed sector, one per
+    /// maximal run of untouched sectors. Costs O(changed sectors in `r` + log(all changed)).
+    static func forEachPiece(_ overlay: [Int: [UInt8]], _ keys: [Int], in r: Range<Int>,
+                             _ body: (Piece) throws -> Void) rethrows {
+        let size = FlashDocument.sectorSize
+        var pos = r.lowerBound
+        var k = firstKey(keys, atOrAfter: pos / size)
+        while pos < r.upperBound {
+            let sector = pos / size
+            while k < keys.count && keys[k] < sector { k += 1 }
+            if k < keys.count, keys[k] == sector, let data = overlay[sector] {
+                let start = sector * size
+                let end = Swift.min(r.upperBound, start + data.count)
+                k += 1
+                guard end > pos else { continue }
+                try data.withUnsafeBytes { try body(.edited(UnsafeRawBufferPointer(rebasing: $0[(pos - start)..<(end - start)]))) }
+                pos = end
+            } else {
+                if k < keys.count, keys[k] == sector { k += 1 }   // listed but not in the overlay: untouched
+                let end = k < keys.count ? Swift.min(r.upperBound, Swift.max(keys[k] * size, pos + 1)) : r.upperBound
+                try body(.original(pos..<end))
+                pos = end
+            }
         }
     }
 }

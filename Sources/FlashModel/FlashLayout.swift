@@ -56,6 +56,19 @@ public struct StrayOTAEntry: Sendable {
     public let entry: OTAEntry
 }
 
+/// Why a dump shows no plaintext bootloader or table: its bytes look like ciphertext.
+public struct EncryptionHint: Sendable, Equatable {
+    /// 4 KiB-aligned ranges whose bytes look random (Shannon entropy above 7.2 bits per byte), merged.
+    public let highEntropy: [Range<Int>]
+    /// One line for the report: where the plaintext was expected and where the ciphertext is.
+    public var message: String {
+        let shown = highEntropy.prefix(4).map { "\(Hex.short($0.lowerBound)) to \(Hex.short($0.upperBound))" }
+        let more = highEntropy.count > 4 ? " and \(highEntropy.count - 4) more ranges" : ""
+        let list = shown.count > 1 ? shown.dropLast().joined(separator: ", ") + " and " + shown.last! : shown.first ?? ""
+        return "no plaintext bootloader at 0x0, 0x1000 or 0x2000 and no plaintext partition table; high entropy from \(list)\(more): likely flash-encrypted (esptool read-flash returns ciphertext; only unencrypted sectors are readable)"
+    }
+}
+
 /// Everything FlashScope reads from one image: the bootloader's view of it, and ours.
 public struct FlashLayout: Sendable {
     public var kind: FileKind
@@ -71,6 +84,8 @@ public struct FlashLayout: Sendable {
     /// For a single app or bootloader file: the image.
     public var image: AppImage?
     public var strayOTA: [StrayOTAEntry] = []
+    /// Set when neither a bootloader nor a table is in plaintext and the bytes look encrypted.
+    public var encryption: EncryptionHint?
     public var diagnostics: [Diagnostic] = []
     public var options: AnalysisOptions
 
@@ -174,6 +189,7 @@ extension FlashLayout {
         if findBootloader(s) != nil { return .flashImage }   // an image at 0x1000/0x2000: a (partial) dump
         if s.u16(at: 0) == partitionMagic { return .partitionTable }
         if s.count == otadataSize { return .otadata }
+        if let foreign = foreignFormat(s) { throw .notAnImage("it is \(foreign)") }
         if s.count >= 0x9000 { return .flashImage }   // a dump with nothing plaintext where expected
         let first = s.u8(at: 0) ?? 0
         throw .notAnImage("\(s.count) bytes starting with \(Hex.short(first)); no bootloader, partition table or image header found")
@@ -224,8 +240,8 @@ extension FlashLayout {
             diags.append(.error(nil, "no partition table: 0x8000 and every 4 KiB-aligned offset hold no table the bootloader would accept"))
         }
 
-        // otadata.
-        let slots = BootSlots(layout.table?.entries ?? [])
+        // otadata, as the bootloader's slot bookkeeping sees the table.
+        let slots = BootSlots(layout.table?.bootloaderEntries ?? [])
         if let od = slots.otadata {
             layout.otadataPartition = od
             if s.presence(of: Int(od.offset)..<(Int(od.offset) + otadataSize)) != .absent {
@@ -235,12 +251,14 @@ extension FlashLayout {
             }
         }
 
-        // Apps.
+        // Apps, verified with the MMU page size a default build of this bootloader uses.
         let blChip = layout.bootloader?.chip
+        let mmuPage = blChip?.defaultMMUPageSize(flashSize: layout.bootloader?.image.flash.flashSize)
+        prefetchAppDigests(s, digests: digests, apps: layout.partitions.filter { $0.entry.isApp && $0.presence != .absent }.map(\.entry))
         for p in layout.partitions where p.entry.isApp {
             let e = p.entry
             let content: ImageSlot = p.presence == .absent ? .absent
-                : AppImage.inspect(s, at: Int(e.offset), limit: Int(e.size), digests: digests)
+                : AppImage.inspect(s, at: Int(e.offset), limit: Int(e.size), mmuPageSize: mmuPage, digests: digests)
             let verdict = judge(content, presence: p.presence, chip: blChip, partitionSize: Int(e.size))
             layout.apps.append(AppSlotInfo(partition: e, presence: p.presence, content: content, verdict: verdict))
             if case .image(let img) = content {
@@ -274,7 +292,11 @@ extension FlashLayout {
         // Stray otadata-like sectors outside known partitions (stale, or readable next to ciphertext).
         layout.strayOTA = strayOTAEntries(s, known: layout.partitions.map { Int($0.entry.offset)..<Int($0.entry.end) } + [tableOffset.map { $0..<($0 + 0x1000) } ?? 0..<0])
         if layout.bootloader == nil && layout.table == nil, let enc = encryptionHint(s) {
-            diags.append(.warning(0, enc))
+            // One clear finding instead of "no bootloader" plus "no table": both are ciphertext.
+            layout.encryption = enc
+            diags.removeAll { $0.offset == nil && ($0.message.hasPrefix("no plaintext bootloader") || $0.message.hasPrefix("no partition table")) }
+            diags.insert(.warning(enc.highEntropy.first?.lowerBound, enc.message), at: 0)
+            layout.boot = BootDecision(reason: "the flash looks encrypted: only the device, with its key, can read the table and apps")
         }
         layout.diagnostics = diags
     }
@@ -290,7 +312,12 @@ extension FlashLayout {
             if let c = img.chip, let b = chip, c != b { return BootVerdict(bootable: false, problem: "image is for \(c.name), bootloader for \(b.name)") }
             if img.checksumValid == false { return BootVerdict(bootable: false, problem: "checksum is wrong") }
             if img.hashValid == false { return BootVerdict(bootable: false, problem: "SHA-256 is wrong") }
-            if let len = img.lengthWithSignature, len > partitionSize {
+            // image_load refuses partitions over 16 MiB (ESP_IMAGE_MAX_FLASH_ADDR_SIZE) on chips whose cache
+            // maps at most 16 MiB per image; the signature sector only counts in Secure Boot builds.
+            if partitionSize > 16 << 20, !(chip.map { [Chip.esp32p4.id, Chip.esp32s31.id].contains($0.id) } ?? false) {
+                return BootVerdict(bootable: false, problem: "partition size \(Hex.short(partitionSize)) invalid, larger than 16MB")
+            }
+            if let len = img.length, len > partitionSize {
                 return BootVerdict(bootable: false, problem: "image (\(len) bytes) does not fit the partition")
             }
             if let err = img.diagnostics.first(where: { $0.severity == .error }) {
@@ -317,21 +344,47 @@ extension FlashLayout {
         return out
     }
 
-    /// "likely flash-encrypted" when the bootloader region is high-entropy instead of an image.
-    static func encryptionHint(_ s: some ByteSource) -> String? {
-        var highStart: Int?
-        var highEnd = 0
+    /// "likely flash-encrypted": the bootloader's and the table's sectors hold random-looking bytes
+    /// (a plaintext image or table never does). Looks at the first 16 MiB in 4 KiB blocks.
+    static func encryptionHint(_ s: some ByteSource) -> EncryptionHint? {
+        let block = 0x1000
+        let end = Swift.min(s.count, 16 << 20)
+        var ranges: [Range<Int>] = []
         var offset = 0
-        while offset < Swift.min(s.count, 0x10000) {
-            let block = s.bytes(offset..<(offset + 0x1000))
-            if entropy(block) > 7.2 {
-                if highStart == nil { highStart = offset }
-                highEnd = offset + block.count
-            } else if highStart != nil { break }
-            offset += 0x1000
+        while offset < end {
+            let upper = Swift.min(offset + block, end)
+            if entropy(s.bytes(offset..<upper)) > 7.2 {
+                if let last = ranges.last, last.upperBound == offset { ranges[ranges.count - 1] = last.lowerBound..<upper }
+                else { ranges.append(offset..<upper) }
+            }
+            offset = upper
         }
-        guard let lo = highStart else { return nil }
-        return "no plaintext bootloader at 0x0, 0x1000 or 0x2000; high entropy from \(Hex.short(lo)) to \(Hex.short(highEnd)): likely flash-encrypted (esptool read-flash returns ciphertext)"
+        func random(_ at: Int) -> Bool { ranges.contains { $0.contains(at) } }
+        // Where a bootloader would start (0x0 on newer chips, 0x1000 on the ESP32) and the table at 0x8000.
+        guard random(0x1000) || random(0x0), random(defaultPartitionTableOffset) else { return nil }
+        return EncryptionHint(highEntropy: ranges)
+    }
+
+    /// Well-known file formats that are certainly not flash images (checked only when nothing ESP was found).
+    static func foreignFormat(_ s: some ByteSource) -> String? {
+        let head = s.bytes(0..<Swift.min(s.count, 8))
+        func starts(_ m: [UInt8]) -> Bool { head.count >= m.count && Array(head.prefix(m.count)) == m }
+        let known: [([UInt8], String)] = [
+            ([0x7F, 0x45, 0x4C, 0x46], "an ELF file (build the app image with esptool elf2image or idf.py first)"),
+            ([0x50, 0x4B, 0x03, 0x04], "a ZIP archive"), ([0x1F, 0x8B], "a gzip file"),
+            ([0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00], "an xz file"), ([0x42, 0x5A, 0x68], "a bzip2 file"),
+            ([0x28, 0xB5, 0x2F, 0xFD], "a zstd file"), ([0x89, 0x50, 0x4E, 0x47], "a PNG image"),
+            ([0xFF, 0xD8, 0xFF], "a JPEG image"), ([0x25, 0x50, 0x44, 0x46], "a PDF document"),
+            (Array("#!".utf8), "a script"),
+        ]
+        if let k = known.first(where: { starts($0.0) }) { return k.1 }
+        if s.count >= 262, s.bytes(257..<262) == Array("ustar".utf8) { return "a tar archive" }
+        let text = s.bytes(0..<Swift.min(s.count, 512))
+        if text.allSatisfy({ (0x20...0x7E).contains($0) || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
+            if text.first == 0x3A { return "an Intel HEX file (convert it to a binary first)" }
+            return "a text file (for a partition CSV use flashscope table --from-csv)"
+        }
+        return nil
     }
 
     static func entropy(_ b: [UInt8]) -> Double {

@@ -157,10 +157,8 @@ public struct OTAPlanner {
     /// - Parameter skipValidate: as `esp_ota_set_boot_partition_skip_validate` (v6.1+), or `--force`.
     public func setBoot(_ name: String, skipValidate: Bool = false) throws(OTAError) -> OTAPlan {
         let target = try partition(named: name)
-        guard target.isApp else {
-            throw OTAError("ESP_ERR_INVALID_ARG", "\(name) is not an app partition")
-        }
         var notes: [String] = []
+        // esp_ota_set_boot_partition validates the image before it looks at the partition type.
         let verdict = verifyImage(target)
         if !verdict.bootable {
             if skipValidate {
@@ -168,6 +166,9 @@ public struct OTAPlanner {
             } else {
                 throw OTAError("ESP_ERR_OTA_VALIDATE_FAILED", "\(name): \(verdict.problem ?? "image does not verify")")
             }
+        }
+        guard target.isApp else {
+            throw OTAError("ESP_ERR_INVALID_ARG", "\(name) is not an app partition")
         }
         let od = try otadataPartition()
         let before = entries(od)
@@ -179,8 +180,11 @@ public struct OTAPlanner {
                            otadataChanges: [change(od, 0, before, nil), change(od, 1, before, nil)])
             notes.append("factory: the whole otadata partition is erased")
         } else {
-            guard let slot = target.otaSlot else {
-                throw OTAError("ESP_ERR_INVALID_ARG", "\(name) (subtype \(Hex.short(target.subtype))) is neither factory nor an OTA slot")
+            // esp_rewrite_ota_data takes SUB_TYPE_ID(subtype) = subtype & 0x0F for any non-factory app:
+            // a test app (0x20) or tee_1 (0x31) selects OTA slot 0 or 1.
+            let slot = Int(target.subtype & 0x0F)
+            if !target.isOTAApp {
+                notes.append("\(name) is not an OTA slot: ESP-IDF uses subtype & 0x0F = \(slot), i.e. it selects OTA slot \(slot)")
             }
             let data = OTAData(offset: Int(od.offset), entries: before)
             let w: OTAWrite
@@ -281,7 +285,8 @@ public struct OTAPlanner {
 
     /// `esp_ota_erase_last_boot_app_partition()`.
     public func eraseLastBootApp() throws(OTAError) -> OTAPlan {
-        let od = try otadataPartition()
+        let od: PartitionEntry
+        do { od = try otadataPartition() } catch { throw OTAError("ESP_FAIL", error.message) }
         let (active, before) = try activeEntry(od)
         let inactive = 1 - active
         guard let ie = before[inactive], ie.seq != 0xFFFF_FFFF, ie.crcOK else {
@@ -291,7 +296,7 @@ public struct OTAPlanner {
         guard let last = layout.partitions.first(where: { $0.entry.isApp && $0.entry.subtype == UInt8(0x10 + slot) })?.entry else {
             throw OTAError("ESP_FAIL", "no ota_\(slot) partition")
         }
-        if let running = layout.boot?.loaded, running == last.name {
+        if let running = running, running == last.name {
             throw OTAError("ESP_FAIL", "\(last.name) is the running partition")
         }
         let sectorAt = Int(od.offset) + inactive * otadataSectorSize
@@ -311,6 +316,26 @@ public struct OTAPlanner {
         let target = try partition(named: name)
         guard layout.kind == .flashImage else { throw OTAError("ESP_ERR_NOT_FOUND", "this file is not a flash image") }
         guard target.isApp else { throw OTAError("ESP_ERR_INVALID_ARG", "\(name) is not an app partition") }
+        var notes: [String] = []
+        if !target.isOTAApp {
+            // esp_ota_begin accepts ota_0…ota_15 only; writing factory/test is what esptool write-flash does.
+            guard force else {
+                throw OTAError("ESP_ERR_INVALID_ARG", "esp_ota_begin only writes OTA slots (ota_0…ota_15), not \(name); use --force to write it anyway, as esptool write-flash would")
+            }
+            notes.append("\(name) is not an OTA slot: written as esptool write-flash would (esp_ota_begin refuses it)")
+        }
+        if let running = running, running == name {
+            guard force else {
+                throw OTAError("ESP_ERR_OTA_PARTITION_CONFLICT", "\(name) is the partition the device runs")
+            }
+            notes.append("\(name) is the running partition (ESP_ERR_OTA_PARTITION_CONFLICT on a device)")
+        }
+        if settings.rollback, let running = running, let state = runningState(running), state == OTAState.pendingVerify {
+            guard force else {
+                throw OTAError("ESP_ERR_OTA_ROLLBACK_INVALID_STATE", "the running app \(running) is PENDING_VERIFY: confirm it (mark --valid) or roll back before an update")
+            }
+            notes.append("the running app is PENDING_VERIFY (ESP_ERR_OTA_ROLLBACK_INVALID_STATE on a device)")
+        }
         let start = Int(target.offset)
         let eraseLen = (image.count + otadataSectorSize - 1) / otadataSectorSize * otadataSectorSize
         guard document.presence(of: start..<(start + Swift.min(eraseLen, Int(target.size)))) == .full else {
@@ -338,10 +363,6 @@ public struct OTAPlanner {
             checks.append(StageCheck(name: "size", passed: len <= Int(target.size) && image.count <= Int(target.size),
                                      detail: "\(len) bytes into \(Int(target.size)) (\(len * 100 / Swift.max(1, Int(target.size)))%)"))
         }
-        if let running = layout.boot?.loaded, running == name {
-            checks.append(StageCheck(name: "not running", passed: false,
-                                     detail: "ESP_ERR_OTA_PARTITION_CONFLICT: \(name) is the partition the device runs"))
-        }
         let failed = checks.filter { !$0.passed }
         if !failed.isEmpty && !force {
             throw OTAError("ESP_ERR_OTA_VALIDATE_FAILED", failed.map { "\($0.name): \($0.detail)" }.joined(separator: "; "))
@@ -349,11 +370,57 @@ public struct OTAPlanner {
         guard image.count <= Int(target.size) else {
             throw OTAError("ESP_ERR_INVALID_SIZE", "the file (\(image.count) bytes) is larger than \(name) (\(target.size) bytes)")
         }
+        var steps: [OTAStep] = [.erase(start..<(start + eraseLen))]
+        var changes: [OTAEntryChange] = []
+        // v5.5+ with rollback: esp_ota_begin calls esp_ota_invalidate_inactive_ota_data_slot() after the erase
+        // (same preconditions as erase_last_boot_app_partition; failures ignored).
+        if settings.rollback, settings.idf == .v6, target.isOTAApp, let (sector, od, before) = inactiveSlotToInvalidate() {
+            let at = Int(od.offset) + sector * otadataSectorSize
+            steps.append(.erase(at..<(at + otadataSectorSize)))
+            changes.append(change(od, sector, before, nil))
+            notes.append("ESP-IDF v5.5+ with rollback: esp_ota_begin erases the inactive otadata sector \(sector)")
+        }
+        steps.append(.write(offset: start, bytes: image))
         var plan = OTAPlan(label: "stage into \(name)", function: "esp_ota_begin(\(name), \(image.count)) + esp_ota_write + esp_ota_end",
-                           steps: [.erase(start..<(start + eraseLen)), .write(offset: start, bytes: image)], otadataChanges: [])
+                           steps: steps, otadataChanges: changes)
         plan.checks = checks
+        plan.notes = notes
         if !failed.isEmpty { plan.notes.append("forced past: " + failed.map(\.name).joined(separator: ", ")) }
+        plan.powerLoss = changes.isEmpty ? [] : powerLoss(plan)
         return plan
+    }
+
+    /// The app the device runs now (`esp_ota_get_running_partition`): what the bootloader started last, i.e.
+    /// the boot decision on the current bytes without the state changes a rollback bootloader makes on the
+    /// *next* boot (a PENDING_VERIFY app is the running one until then).
+    var running: String? {
+        guard let t = layout.table, t.bootloaderAccepts else { return nil }
+        if !layout.options.rollback { return layout.boot?.loaded }
+        let verdicts = Dictionary(layout.apps.map { ($0.partition, $0.verdict) }, uniquingKeysWith: { a, _ in a })
+        return BootDecision.decide(slots: BootSlots(t.bootloaderEntries), otadata: layout.otadata, rollback: false) {
+            verdicts[$0] ?? BootVerdict(bootable: false)
+        }.loaded
+    }
+
+    /// `esp_ota_get_state_partition` for the running app: the first entry whose slot is its slot and whose CRC is right.
+    func runningState(_ name: String) -> UInt32? {
+        guard let p = layout.partition(named: name)?.entry, let slot = p.otaSlot, let od = layout.otadataPartition else { return nil }
+        for e in entries(od) {
+            if let e, e.crcOK, e.slot(count: appCount) == slot { return e.state }
+        }
+        return nil
+    }
+
+    /// The sector `esp_ota_invalidate_inactive_ota_data_slot` would erase, if its preconditions hold.
+    func inactiveSlotToInvalidate() -> (Int, PartitionEntry, [OTAEntry?])? {
+        guard let od = try? otadataPartition() else { return nil }
+        let e = entries(od)
+        guard let active = OTAData(offset: Int(od.offset), entries: e).activeSector, appCount != 0 else { return nil }
+        let inactive = 1 - active
+        guard let ie = e[inactive], ie.seq != 0xFFFF_FFFF, ie.crcOK, let slot = ie.slot(count: appCount),
+              let p = layout.partitions.first(where: { $0.entry.isApp && $0.entry.subtype == UInt8(0x10 + slot) })?.entry,
+              p.name != running else { return nil }
+        return (inactive, od, e)
     }
 
     // MARK: power loss
@@ -372,7 +439,7 @@ public struct OTAPlanner {
                 .map { ($0 - odRange.lowerBound) / otadataSectorSize }
             let when = "after erasing otadata sector\(sectors.count > 1 ? "s" : "") \(sectors.map(String.init).joined(separator: " and ")), before \(applied.count < plan.steps.count ? "the write" : "anything else")"
             // Evaluate on a scratch document: the current bytes plus the steps so far.
-            let scratch = FlashDocument(document)
+            let scratch = FlashDocument(scratchOver: document)
             _ = try? scratch.edit("power loss") { (tx: inout FlashDocument.Transaction) throws(FlashDocument.EditError) in
                 try tx.perform(applied)
             }

@@ -21,9 +21,15 @@ public enum Report {
             top.append(("bootloader", l.bootloader.map(bootloaderJSON) ?? .null))
             top.append(("partition_table", l.table.map { tableJSON($0) } ?? .null))
             top.append(("partitions", .array(l.partitions.map { partitionJSON($0, inDump: true) })))
-            top.append(("otadata", l.otadata.map { otadataJSON($0, slots: l.boot == nil ? nil : BootSlots(l.table?.entries ?? [])) } ?? .null))
+            top.append(("otadata", l.otadata.map { otadataJSON($0, slots: l.boot == nil ? nil : BootSlots(l.table?.bootloaderEntries ?? [])) } ?? .null))
             top.append(("apps", .array(l.apps.map(appJSON))))
             top.append(("boot", l.boot.map(bootJSON) ?? .null))
+            if let enc = l.encryption {
+                top.append(("encryption", .object([
+                    ("likely", .bool(true)),
+                    ("high_entropy", .array(enc.highEntropy.map { .array([.num($0.lowerBound), .num($0.upperBound)]) })),
+                ])))
+            }
             if !l.strayOTA.isEmpty {
                 top.append(("stray_otadata", .array(l.strayOTA.map { s in
                     .object([("offset", .num(s.offset)), ("seq", .num(s.entry.seq)), ("state", .num(s.entry.state)),

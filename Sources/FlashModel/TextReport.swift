@@ -28,7 +28,7 @@ public struct TextReport {
         case .partitionTable: "partition table"
         case .otadata: "otadata partition"
         }
-        out.append(head("\(file)") + " · \(l.size) bytes (\(Self.size(l.size))) · \(kindWord)" + (l.chip.map { " · \($0.name)" } ?? ""))
+        out.append(head(file.terminalSafe) + " · \(l.size) bytes (\(Self.size(l.size))) · \(kindWord)" + (l.chip.map { " · \($0.name)" } ?? ""))
         switch l.kind {
         case .appImage, .bootloaderImage:
             if let img = l.image { out += imageLines(img, indent: "") }
@@ -38,17 +38,27 @@ public struct TextReport {
             if let o = l.otadata { out += otaLines(o, slots: nil) }
         case .flashImage:
             out.append("")
+            if let enc = l.encryption {
+                let ranges = enc.highEntropy.prefix(4).map { "\(Hex.short($0.lowerBound))–\(Hex.short($0.upperBound))" }.joined(separator: ", ")
+                out.append(head("Flash encryption") + " " + warn("likely: random-looking bytes at \(ranges)\(enc.highEntropy.count > 4 ? ", …" : "")"))
+                out.append("  " + dim("esptool read-flash returns ciphertext; the device decrypts with a key only it has"))
+                out.append("")
+            }
             if let b = l.bootloader {
                 out.append(head("Bootloader") + " @\(Hex.short(b.offset))")
                 out += imageLines(b.image, indent: "  ")
+            } else if l.encryption != nil {
+                out.append(head("Bootloader") + " " + warn("not readable (ciphertext)"))
             } else {
                 out.append(head("Bootloader") + " " + warn("not found (no plaintext image header at 0x0, 0x1000 or 0x2000)"))
             }
             out.append("")
-            if let t = l.table { out += tableLines(t, l) } else { out.append(head("Partition table") + " " + bad("not found")) }
+            if let t = l.table { out += tableLines(t, l) }
+            else if l.encryption != nil { out.append(head("Partition table") + " " + warn("not readable (ciphertext)")) }
+            else { out.append(head("Partition table") + " " + bad("not found")) }
             if let o = l.otadata {
                 out.append("")
-                out += otaLines(o, slots: BootSlots(l.table?.entries ?? []))
+                out += otaLines(o, slots: BootSlots(l.table?.bootloaderEntries ?? []))
             }
             if !l.apps.isEmpty {
                 out.append("")
@@ -65,10 +75,10 @@ public struct TextReport {
             if let b = l.boot {
                 out.append("")
                 out.append(head("Boot") + (l.options.rollback ? dim(" (bootloader with app rollback enabled)") : ""))
-                out.append("  selects  " + (b.selected.map { head($0) } ?? bad("nothing")) + "  " + dim(b.reason))
-                out.append("  starts   " + (b.loaded.map { ok($0) } ?? bad("nothing: no bootable app")))
+                out.append("  selects  " + (b.selected.map { head($0.terminalSafe) } ?? bad("nothing")) + "  " + dim(b.reason.terminalSafe))
+                out.append("  starts   " + (b.loaded.map { ok($0.terminalSafe) } ?? bad("nothing: no bootable app")))
                 for a in b.attempts where !a.bootable {
-                    out.append("           " + dim("\(a.partition): \(a.problem ?? "not bootable")"))
+                    out.append("           " + dim("\(a.partition): \(a.problem ?? "not bootable")".terminalSafe))
                 }
                 for w in b.writes {
                     out.append("  writes   otadata sector \(w.sector): seq \(w.entry.seq), state \(OTAState.name(w.entry.state)) (\(w.why.rawValue))")
@@ -80,7 +90,7 @@ public struct TextReport {
             out.append(head("Diagnostics"))
             for d in l.diagnostics {
                 let sev = d.severity == .error ? bad("error  ") : d.severity == .warning ? warn("warning") : dim("info   ")
-                out.append("  \(sev) " + (d.offset.map { Hex.padded($0, 8) + "  " } ?? "          ") + d.message)
+                out.append("  \(sev) " + (d.offset.map { Hex.padded($0, 8) + "  " } ?? "          ") + d.message.terminalSafe)
             }
         }
         return out.joined(separator: "\n") + "\n"
@@ -98,10 +108,10 @@ public struct TextReport {
         let freq = img.chip?.flashFrequencyName(img.flash.frequencyCode) ?? "freq \(Hex.short(img.flash.frequencyCode))"
         out.append(indent + "\(chip) · \(img.flash.modeName) \(freq) \(img.flash.flashSizeName ?? "size?") · entry \(Hex.short(img.entry)) · \(img.segmentCount) segments" + (img.length.map { " · \($0) bytes" } ?? ""))
         if let d = img.appDescriptor {
-            out.append(indent + "\"\(d.projectName)\" \(d.version) · ESP-IDF \(d.idfVersion) · built \(d.date) \(d.time) · secure_version \(d.secureVersion)")
+            out.append(indent + "\"\(d.projectName)\" \(d.version) · ESP-IDF \(d.idfVersion) · built \(d.date) \(d.time) · secure_version \(d.secureVersion)".terminalSafe)
         }
         if let b = img.bootloaderDescriptor {
-            out.append(indent + "bootloader v\(b.version) · ESP-IDF \(b.idfVersion) · built \(b.dateTime)")
+            out.append(indent + "bootloader v\(b.version) · ESP-IDF \(b.idfVersion) · built \(b.dateTime)".terminalSafe)
         }
         for s in img.segments {
             let mem = ChipMemoryMap.memoryTypes(chipID: img.chipID, address: s.loadAddress).joined(separator: ", ")
@@ -136,7 +146,7 @@ public struct TextReport {
             var flags: [String] = []
             if e.encrypted { flags.append("encrypted") }
             if e.readonly { flags.append("readonly") }
-            return [e.name, e.typeName ?? String(e.type), e.subtypeName ?? Hex.short(e.subtype), Hex.short(e.offset),
+            return [e.name.terminalSafe, e.typeName ?? String(e.type), e.subtypeName ?? Hex.short(e.subtype), Hex.short(e.offset),
                     Self.size(Int(e.size)), flags.joined(separator: ":"), l.kind == .flashImage ? p.presence.rawValue : ""]
         }
         let header = ["Name", "Type", "SubType", "Offset", "Size", "Flags", l.kind == .flashImage ? "In file" : ""]
@@ -144,7 +154,7 @@ public struct TextReport {
         func line(_ r: [String]) -> String { "  " + zip(r, widths).map { $0.padded($1) }.joined(separator: "  ") }
         out.append(dim(line(header)))
         out += rows.map(line)
-        for f in t.toolFindings { out.append("  " + warn("gen_esp32part: ") + f) }
+        for f in t.toolFindings { out.append("  " + warn("gen_esp32part: ") + f.terminalSafe) }
         return out
     }
 
@@ -157,7 +167,7 @@ public struct TextReport {
             s += e.crcOK ? ok("✓") : bad("✗") + dim(" (expected \(Hex.padded(e.expectedCRC, 8)))")
             if e.isValid {
                 s += "  " + ok("valid")
-                if let slots, let slot = e.slot(count: slots.appCount) { s += " → \(slots.ota[slot]?.name ?? "slot \(slot)")" }
+                if let slots, let slot = e.slot(count: slots.appCount) { s += " → \((slots.ota[slot]?.name ?? "slot \(slot)").terminalSafe)" }
             } else {
                 s += "  " + bad("invalid: \(e.invalidReason ?? "")")
             }
@@ -168,27 +178,49 @@ public struct TextReport {
     }
 
     func appLines(_ a: AppSlotInfo) -> [String] {
-        let name = a.partition.name.padded(9)
+        let name = a.partition.name.terminalSafe.padded(9)
         switch a.content {
         case .absent: return ["  \(name) @\(Hex.short(a.partition.offset))  " + dim("absent from the file")]
         case .erased: return ["  \(name) @\(Hex.short(a.partition.offset))  " + dim("empty (erased)")]
         case .noImage(let m): return ["  \(name) @\(Hex.short(a.partition.offset))  " + warn("no image (first byte \(Hex.short(m)))")]
         case .image(let img):
             var s = "  \(name) @\(Hex.short(a.partition.offset))  "
-            if let d = img.appDescriptor { s += "\"\(d.projectName)\" \(d.version) · IDF \(d.idfVersion) · " }
+            if let d = img.appDescriptor { s += "\"\(d.projectName)\" \(d.version) · IDF \(d.idfVersion) · ".terminalSafe }
             s += "\(img.segmentCount) segs"
             if let len = img.length {
                 s += " · \(len) B (\(len * 100 / Swift.max(1, Int(a.partition.size)))%)"
             }
             s += " · checksum \(mark(img.checksumValid))"
             if img.hashAppended { s += " · SHA-256 \(mark(img.hashValid))" }
-            s += "  " + (a.verdict.bootable ? ok("bootable") : bad("not bootable: \(a.verdict.problem ?? "")"))
+            s += "  " + (a.verdict.bootable ? ok("bootable") : bad("not bootable: \(a.verdict.problem ?? "")".terminalSafe))
             return [s]
         }
     }
 }
 
 extension String {
+    /// The string with every character that a terminal could act on shown as an escape instead:
+    /// C0 and C1 controls, DEL and bidirectional overrides become `\x1b`, `\u{202e}`, … . Labels,
+    /// descriptors and names come from untrusted images; printed raw, `\e]0;…\a` retitles the window,
+    /// `\e[2J` clears the screen and `\e[8m` hides what follows.
+    public var terminalSafe: String {
+        guard unicodeScalars.contains(where: Self.unsafeScalar) else { return self }
+        var out = ""
+        for u in unicodeScalars {
+            if Self.unsafeScalar(u) {
+                out += u.value < 0x100 ? "\\x" + Hex.padded(u.value, 2) : "\\u{" + String(u.value, radix: 16) + "}"
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+        return out
+    }
+
+    static func unsafeScalar(_ u: Unicode.Scalar) -> Bool {
+        u.value < 0x20 || (0x7F...0x9F).contains(u.value) || (0x202A...0x202E).contains(u.value)
+            || (0x2066...0x2069).contains(u.value) || u.value == 0x061C || u.value == 0x200E || u.value == 0x200F
+    }
+
     func padded(_ n: Int) -> String { count >= n ? self : self + String(repeating: " ", count: n - count) }
     func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
 }

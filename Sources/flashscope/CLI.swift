@@ -35,6 +35,7 @@ struct CLIError: Error {
         case .io: Code.io
         case .outputExists, .outputUnwritable: Code.cannotCreate
         case .changedOnDisk: Code.changed
+        case .tooLarge: Code.notAnImage
         }
         self.init(e.description, code: code)
     }
@@ -119,7 +120,7 @@ struct FlashScope: ParsableCommand {
         version: "0.1.0",
         subcommands: [TUICommand.self, InfoCommand.self, TableCommand.self, StageCommand.self, SetBootCommand.self,
                       MarkCommand.self, EraseOTADataCommand.self, EraseLastBootCommand.self, BootCommand.self,
-                      MakeSamplesCommand.self, MakeAppCommand.self],
+                      MakeSamplesCommand.self, MakeAppCommand.self, MakeImageCommand.self],
         defaultSubcommand: TUICommand.self
     )
 
@@ -128,7 +129,8 @@ struct FlashScope: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch let e as CLIError {
-            writeStderr("flashscope: error: \(e.message)\n")
+            // One line, and nothing a terminal would act on (paths and labels can hold escapes).
+            writeStderr("flashscope: error: \(e.message.terminalSafe)\n")
             Glibc.exit(e.code)
         } catch {
             let code = exitCode(for: error)
@@ -138,7 +140,7 @@ struct FlashScope: ParsableCommand {
             }
             if let e = error as? ExitCode { Glibc.exit(e.rawValue) }
             let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
-            writeStderr("flashscope: error: \(message) (see 'flashscope help')\n")
+            writeStderr("flashscope: error: \(message.terminalSafe) (see 'flashscope help')\n")
             Glibc.exit(CLIError.Code.usage)
         }
     }

@@ -25,6 +25,8 @@ struct TableCommand: ParsableCommand {
     @Option(name: .customLong("pt-offset"), help: "Where the table is inside FILE (default: found).") var ptOffset: String?
     @Option(name: .customLong("flash-size"), help: "Check that the partitions fit this flash size (e.g. 4MB).") var flashSize: String?
     @Flag(name: .customLong("disable-md5sum"), help: "Do not write an MD5 row.") var disableMD5 = false
+    @Option(name: .customLong("primary-bootloader-offset"), help: "For bootloader rows (gen_esp32part v5.5+).") var primaryBootloaderOffset: String?
+    @Option(name: .customLong("recovery-bootloader-offset"), help: "For a bootloader,recovery row.") var recoveryBootloaderOffset: String?
     @Flag(help: "Overwrite an existing output file.") var force = false
 
     func validate() throws {
@@ -45,7 +47,12 @@ struct TableCommand: ParsableCommand {
                 p += 1
             }
             let entries: [PartitionEntry]
-            do { entries = try PartitionCSV.parse(text, tableOffset: tableOffset, environment: env) }
+            let primary = try primaryBootloaderOffset.map { try parseNumber($0, what: "--primary-bootloader-offset") }
+            let recovery = try recoveryBootloaderOffset.map { try parseNumber($0, what: "--recovery-bootloader-offset") }
+            do {
+                entries = try PartitionCSV.parse(text, tableOffset: tableOffset, bootloaderOffset: primary,
+                                                 recoveryBootloaderOffset: recovery, environment: env)
+            }
             catch { throw CLIError("\(fromCSV): \(error)", code: CLIError.Code.notAnImage) }
             let size = try flashSize.map { s -> Int in
                 let t = s.uppercased().replacingOccurrences(of: "MB", with: "M")

@@ -98,3 +98,21 @@ let specVector: [UInt8] = [
     #expect(ChipMemoryMap.memoryTypes(chipID: 0, address: 0x4007_8000) == ["CACHE_APP"])
     #expect(ChipMemoryMap.memoryTypes(chipID: 0xBEEF, address: 0) == [])
 }
+
+@Test func mmuPageFollowsTheVerifiersBuildNotTheDescriptor() throws {
+    #expect(Chip.esp32c6.defaultMMUPageSize(flashSize: 1 << 20) == 0x4000)
+    #expect(Chip.esp32c61.defaultMMUPageSize(flashSize: 2 << 20) == 0x8000)
+    #expect(Chip.esp32c6.defaultMMUPageSize(flashSize: 4 << 20) == 0x10000)
+    #expect(Chip.esp32.defaultMMUPageSize(flashSize: 1 << 20) == 0x10000)
+    // A C6 image laid out for 64 KiB pages also satisfies a 32 KiB verifier; not the other way round.
+    let bytes = AppImageBuilder.typicalApp(chip: .esp32c6, project: "x", version: "1").bytes()
+    #expect(AppImage.inspect(ByteArray(bytes), at: 0, flashAddress: 0x8000, mmuPageSize: 0x8000).image?.structurallyValid == true)
+    #expect(AppImage.inspect(ByteArray(bytes), at: 0, flashAddress: 0x8000, mmuPageSize: 0x10000).image?.structurallyValid == false)
+}
+
+@Test func esptoolFrequencyNames() {
+    #expect(Chip.esp32c6.flashFrequencyName(0) == "80m" && Chip.esp32c6.flashFrequencyName(0xF) == nil)
+    #expect(Chip.esp32h2.flashFrequencyName(1) == "16m")
+    #expect(Chip.esp32h4.flashFrequencyName(1) == nil && Chip.esp32h4.flashFrequencyName(0xF) == "48m")
+    #expect(Chip.esp32c2.flashFrequencyName(0) == "30m")
+}

@@ -73,3 +73,24 @@ func csvErrors(line: String, message: String) {
     #expect(!PartitionCSV.verify(Array(many.prefix(94))).contains { $0.contains("longer than max") })
     #expect(!PartitionCSV.verify(many, md5: false).contains { $0.contains("longer than max") })
 }
+
+@Test func bootloaderRowsFollowGenEsp32partV55() throws {
+    let e = try PartitionCSV.parse("""
+    bootloader, bootloader, primary, N/A, N/A,
+    pt, partition_table, primary, N/A, N/A,
+    nvs, data, nvs, , 0x6000,
+    """, tableOffset: 0x8000, bootloaderOffset: 0x1000)
+    #expect(e[0].offset == 0x1000 && e[0].size == 0x7000)
+    #expect(e[1].offset == 0x8000 && e[1].size == 0x1000)
+    #expect(e[2].offset == 0x9000)
+    #expect { try PartitionCSV.parse("bootloader, bootloader, primary, N/A, N/A,") }
+        throws: { ($0 as? PartitionCSVError)?.message == "Primary bootloader offset is not provided" }
+    #expect { try PartitionCSV.parse("x, data, nvs, 0x9000, 0x6000, encrypted: readonly") }
+        throws: { ($0 as? PartitionCSVError)?.message.contains("unknown flag ' readonly'") == true }
+}
+
+@Test func integersParseLikePythonsInt() {
+    #expect(Hex.parseInt("0x1_000") == 0x1000 && Hex.parseInt("1_000") == 1000 && Hex.parseInt("00") == 0)
+    #expect(Hex.parseInt("010") == nil && Hex.parseInt("1__0") == nil && Hex.parseInt("_1") == nil)
+    #expect(Hex.parseInt("0x10K") == 0x4000 && Hex.parseInt("2M") == 0x200000 && Hex.parseInt("0b101") == 5)
+}

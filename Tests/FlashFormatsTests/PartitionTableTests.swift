@@ -86,3 +86,14 @@ let twoOTA: [PartitionEntry] = [
     #expect(PartitionType.subtypeName(type: 0x40, subtype: 0x01) == nil)
     #expect(PartitionType.typeName(3) == "partition_table")
 }
+
+@Test func aMidTableMD5RowHidesTheLastPartitionFromTheBootloader() {
+    // Rows: nvs, MD5 (over nvs), factory, end. The bootloader walks rows [0, 3 − 1) = nvs and the MD5 row.
+    var bin = PartitionTable.encode([twoOTA[0]])
+    let factory = PartitionEntry(name: "factory", type: 0, subtype: 0, offset: 0x10000, size: 0x100000).bytes()
+    bin.replaceSubrange(0x40..<0x60, with: factory)
+    let t = PartitionTable.parse(ByteArray(bin), at: 0)
+    #expect(t.bootloaderAccepts && t.entries.map(\.name) == ["nvs", "factory"])
+    #expect(t.bootloaderEntries.map(\.name) == ["nvs"])
+    #expect(t.diagnostics.contains { $0.message.contains("never sees factory") })
+}

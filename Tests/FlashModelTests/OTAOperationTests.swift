@@ -35,7 +35,9 @@ private func planner(_ doc: FlashDocument, rollback: Bool = false, idf: IDFBehav
     let huge = AppImageBuilder.typicalApp(chip: .esp32, project: "x", version: "1", codeSize: 0x110000).bytes()
     #expect { try p.stage("ota_0", image: huge) } throws: { ($0 as? OTAError)?.message.contains("size") == true }
     #expect { try p.stage("nvs", image: sample("app-2.1.0.bin")) } throws: { ($0 as? OTAError)?.code == "ESP_ERR_INVALID_ARG" }
-    #expect { try p.stage("factory", image: sample("app-2.1.0.bin")) } throws: { ($0 as? OTAError)?.message.contains("runs") == true }
+    #expect { try p.stage("factory", image: sample("app-2.1.0.bin")) } throws: { ($0 as? OTAError)?.code == "ESP_ERR_INVALID_ARG" }
+    let active = FlashDocument(bytes: sample("ota1-active.bin"))
+    #expect { try planner(active).stage("ota_1", image: sample("app-2.1.0.bin")) } throws: { ($0 as? OTAError)?.code == "ESP_ERR_OTA_PARTITION_CONFLICT" }
     // --force stages anyway and says what is wrong.
     let forced = try p.stage("ota_0", image: corrupt, force: true)
     #expect(forced.notes.contains { $0.contains("checksum") })
@@ -50,7 +52,7 @@ private func planner(_ doc: FlashDocument, rollback: Bool = false, idf: IDFBehav
     #expect(try analyze(doc).boot?.loaded == "factory")
     let fresh = FlashDocument(bytes: sample("fresh-two-ota.bin"))
     #expect { try planner(fresh).setBoot("ota_1") } throws: { ($0 as? OTAError)?.code == "ESP_ERR_OTA_VALIDATE_FAILED" }
-    #expect { try planner(fresh).setBoot("nvs") } throws: { ($0 as? OTAError)?.code == "ESP_ERR_INVALID_ARG" }
+    #expect { try planner(fresh).setBoot("nvs") } throws: { ($0 as? OTAError)?.code == "ESP_ERR_OTA_VALIDATE_FAILED" }
     #expect { try planner(fresh).setBoot("nope") } throws: { ($0 as? OTAError)?.code == "ESP_ERR_NOT_FOUND" }
 }
 
@@ -116,4 +118,29 @@ private func planner(_ doc: FlashDocument, rollback: Bool = false, idf: IDFBehav
     let doc = FlashDocument(bytes: b.bytes())
     // N = 2, active seq 0xfffffffe → slot 1; selecting ota_0 needs seq 0xffffffff (base 1 + 2i): wraps.
     #expect { try planner(doc).setBoot("ota_0") } throws: { ($0 as? OTAError)?.code == "SEQ_WRAPS" }
+}
+
+@Test func stageWithRollbackFollowsEspOtaBegin() throws {
+    // ota_0 committed with rollback and booted once: PENDING_VERIFY → a new update is refused.
+    let doc = FlashDocument(bytes: sample("ota1-active.bin"))
+    try doc.apply(try planner(doc, rollback: true).setBoot("ota_0"))
+    try doc.apply(try planner(doc, rollback: true).nextBoot().plan)
+    #expect { try planner(doc, rollback: true).stage("ota_1", image: sample("app-2.1.0.bin")) }
+        throws: { ($0 as? OTAError)?.code == "ESP_ERR_OTA_ROLLBACK_INVALID_STATE" }
+    // Once confirmed, v5.5+/v6 esp_ota_begin also erases the inactive otadata sector (the old ota_1 entry).
+    try doc.apply(try planner(doc, rollback: true).markValid())
+    let plan = try planner(doc, rollback: true, idf: .v6).stage("ota_1", image: sample("app-2.1.0.bin"))
+    #expect(plan.otadataChanges.map(\.sector) == [0] && plan.otadataChanges[0].after == nil)
+    let old = try planner(doc, rollback: true, idf: .v5).stage("ota_1", image: sample("app-2.1.0.bin"))
+    #expect(old.otadataChanges.isEmpty)
+}
+
+@Test func setBootOnATestAppSelectsItsLowNibbleSlot() throws {
+    var b = FlashImageBuilder.twoOTA()
+    b.partitions.append(PartitionEntry(name: "test", type: 0, subtype: 0x20, offset: 0x310000, size: 0x80000))
+    b.app("factory", sample("app-2.1.0.bin")); b.app("test", sample("app-2.1.0.bin"))
+    let doc = FlashDocument(bytes: b.bytes())
+    let plan = try planner(doc).setBoot("test")
+    #expect(plan.otadataChanges.first?.after?.seq == 1, "subtype 0x20 & 0x0F = slot 0 → seq 1")
+    #expect(plan.notes.contains { $0.contains("not an OTA slot") })
 }

@@ -42,6 +42,8 @@ public enum Action {
     case fileFailed(path: String, message: String)
     case saved(ImageSaver.Result, inPlace: Bool)
     case saveFailed(String)
+    /// The save needs a second confirmation (the path is the input, or exists).
+    case saveBlocked(path: String, why: SaveBlock)
     case completed(prefix: String, candidates: [String])
     case scanned(ScanKey, RegionScan)
     /// The input file was replaced on disk by an in-place save and opened again.
@@ -54,7 +56,7 @@ public enum Effect: Equatable, Sendable {
     /// Read a whole file (an app image to stage).
     case readFile(String)
     /// Save the document (``ImageSaver``).
-    case save(path: String, inPlace: Bool, force: Bool)
+    case save(path: String, mode: SaveMode)
     /// List completions for a path prefix.
     case completePath(String)
     /// CRC-32 and erased check of a region; may run after the frame is drawn.
@@ -65,4 +67,19 @@ public enum Effect: Equatable, Sendable {
     case redraw
     /// End the program with this status.
     case quit(Int32)
+}
+
+/// How a save may treat an existing file.
+public enum SaveMode: Sendable, Equatable {
+    /// Only a new file; an existing path or the input is refused (and asked about).
+    case createNew
+    /// Replace an existing file that is not the input.
+    case replace
+    /// Replace the input file itself, keeping `input.bak`.
+    case inPlace
+}
+
+/// Why a save was held back for confirmation.
+public enum SaveBlock: Sendable, Equatable {
+    case isInput, exists
 }

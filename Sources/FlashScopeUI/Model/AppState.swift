@@ -43,8 +43,8 @@ public struct Prompt: Sendable, Equatable {
     public var text: String
     /// Candidates offered by the last completion (shown above the prompt), if several.
     public var completions: [String] = []
-    /// A warning the next Enter confirms (overwrite an existing file, save over the input).
-    public var armed: String?
+    /// What the next Enter confirms after a warning (replace an existing file, save over the input).
+    public var armed: SaveMode?
 
     public var label: String {
         switch kind {
@@ -168,6 +168,12 @@ public struct AppState {
     /// History identity of what was last written to disk (0 = the input file itself).
     public var savedID = 0
     public var lastSavedPath: String?
+    /// Quit once the save-as started from the quit guard succeeds.
+    public var quitAfterSave = false
+    /// The slot a stage file is being read for.
+    public var pendingStage: String?
+    /// Directory of the last staged file, offered at the next stage prompt.
+    public var lastStageDirectory = ""
 
     /// Whole-region scans (CRC-32, erased) by range, computed lazily for the selected partition.
     public var scans: [ScanKey: RegionScan] = [:]
@@ -202,8 +208,10 @@ public struct AppState {
         self.kind = layout.kind
         self.runs = RunCache()
         // Start on the partition that boots: that is what people open a dump to see.
-        if let boot = layout.boot?.loaded ?? layout.boot?.selected,
-           let i = layout.partitions.firstIndex(where: { $0.name == boot }) {
+        // (No `??` here: an autoclosure in this typed-throws initializer miscompiles in Swift 6.3.)
+        var boot = layout.boot?.loaded
+        if boot == nil { boot = layout.boot?.selected }
+        if let boot, let i = layout.partitions.firstIndex(where: { $0.name == boot }) {
             selected = i
         }
         if let active = layout.otadata?.activeSector { otaSector = active }

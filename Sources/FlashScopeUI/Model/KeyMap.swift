@@ -102,8 +102,8 @@ public enum KeyMap {
         KeyBinding(.partitions, [k(.down), k("j")], .down, "next partition"),
         KeyBinding(.partitions, [k(.home)], .home, "first partition"),
         KeyBinding(.partitions, [k(.end)], .end, "last partition"),
-        KeyBinding(.partitions, [k(.pageUp)], .pageUp, "scroll the hex pane up a page"),
-        KeyBinding(.partitions, [k(.pageDown)], .pageDown, "scroll the hex pane down a page"),
+        KeyBinding(.partitions, [k(.pageUp)], .pageUp, "scroll the lower pane up a page"),
+        KeyBinding(.partitions, [k(.pageDown)], .pageDown, "scroll the lower pane down a page"),
         KeyBinding(.partitions, [k(.enter)], .activate, "open the partition in the hex pane"),
 
         KeyBinding(.otadata, [k(.left), k("h")], .left, "sector 0"),
@@ -132,22 +132,22 @@ public enum KeyMap {
         // Everywhere else.
         KeyBinding(.global, [k("?"), k(.function(1))], .help, "this help", hint: "help"),
         KeyBinding(.global, [k(.tab)], .nextPane, "next pane", hint: "pane"),
-        KeyBinding(.global, [k(.backTab)], .previousPane, "previous pane"),
         KeyBinding(.global, [k("s")], .stage, "stage an app image into the selected slot (esp_ota_begin/write/end)", hint: "stage"),
         KeyBinding(.global, [k("c")], .commit, "commit: boot the selected partition next (esp_ota_set_boot_partition)", hint: "commit"),
+        KeyBinding(.global, [k("w")], .saveAs, "save as a new file (never the input unless asked twice)", hint: "save"),
+        KeyBinding(.global, [k("u")], .undo, "undo", hint: "undo"),
+        KeyBinding(.global, [k("q")], .quit, "quit (asks when there are unsaved changes)", hint: "quit"),
+        KeyBinding(.global, [k("g")], .goto, "go to an offset (0x…, K/M) or partition name[+offset]", hint: "goto"),
         KeyBinding(.global, [k("v")], .markValid, "mark the running app valid (esp_ota_mark_app_valid_cancel_rollback)", hint: "valid"),
         KeyBinding(.global, [k("x")], .markInvalid, "mark the running app invalid (esp_ota_mark_app_invalid_rollback)", hint: "invalid"),
-        KeyBinding(.global, [k("E")], .eraseOTAData, "erase otadata (boots factory)", hint: "erase"),
-        KeyBinding(.global, [k("D")], .eraseLastBootApp, "erase the last boot app partition (esp_ota_erase_last_boot_app_partition)"),
         KeyBinding(.global, [k("b")], .simulateBoot, "simulate the next boot (what the bootloader writes)", hint: "boot"),
-        KeyBinding(.global, [k("g")], .goto, "go to an offset (0x…, K/M) or partition name[+offset]", hint: "goto"),
-        KeyBinding(.global, [k("u")], .undo, "undo", hint: "undo"),
+        KeyBinding(.global, [k("E")], .eraseOTAData, "erase otadata (boots factory)", hint: "erase"),
         KeyBinding(.global, [k("U"), k(.ctrl("r"))], .redo, "redo", hint: "redo"),
-        KeyBinding(.global, [k("w")], .saveAs, "save as a new file (never the input unless asked twice)", hint: "save"),
-        KeyBinding(.global, [k("r")], .toggleRollback, "toggle the rollback setting (CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE)"),
-        KeyBinding(.global, [k("i")], .toggleIDF, "toggle the ESP-IDF behaviour (v5 / v6 esp_rewrite_ota_data)"),
+        KeyBinding(.global, [k(.backTab)], .previousPane, "previous pane"),
+        KeyBinding(.global, [k("D")], .eraseLastBootApp, "erase the last boot app partition (esp_ota_erase_last_boot_app_partition)"),
+        KeyBinding(.global, [k("r")], .toggleRollback, "toggle the rollback setting (CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE)", hint: "rollback"),
+        KeyBinding(.global, [k("i")], .toggleIDF, "toggle the ESP-IDF behaviour (v5 / v6 esp_rewrite_ota_data)", hint: "IDF"),
         KeyBinding(.global, [k(.ctrl("l"))], .redraw, "repaint the screen"),
-        KeyBinding(.global, [k("q")], .quit, "quit (asks when there are unsaved changes)", hint: "quit"),
     ]
 
     /// The contexts that apply to `state`, most specific first.
@@ -162,14 +162,12 @@ public enum KeyMap {
             case .quitGuard: return [.quitGuard]
             }
         }
-        let pane: KeyContext = switch s.focus {
-        case .partitions: .partitions
-        case .otadata: .otadata
-        case .detail: .detail
-        case .hex, .integrity: .hex
+        switch s.focus {
+        case .partitions: return [.partitions, .global]
+        case .otadata: return [.otadata, .global]
+        case .detail, .integrity: return [.detail, .global]
+        case .hex: return s.hex.editing ? [.hexEdit] : [.hex, .global]
         }
-        if s.focus == .hex && s.hex.editing { return [.hexEdit] }
-        return [pane, .global]
     }
 
     /// The binding `key` triggers in `state`, if any.
@@ -189,6 +187,11 @@ public enum KeyMap {
             for b in bindings where b.context == context {
                 guard let h = b.hint, let key = b.keys.first else { continue }
                 if b.command == .fixCRC && context == .otadata && state.layout.otadata == nil { continue }
+                if context == .plan, case .plan(let p) = state.modal {
+                    if b.command == .force && !(p.canForce && !p.forced) { continue }
+                    if (b.command == .toggleRollback || b.command == .toggleIDF) && !p.kind.usesSettings { continue }
+                    if b.command == .confirm && p.plan == nil { continue }
+                }
                 out.append(KeyHint(label(key, glyphs: state.glyphs), h))
             }
         }

@@ -1,0 +1,157 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import FlashFormats
+import FlashModel
+import ScreenKit
+
+/// Runs the Elm loop: actions go through ``update(_:_:)``, the effects it returns are performed
+/// here (file I/O, saving, scans), and their results come back as actions.
+///
+/// Region scans (CRC-32 of a partition) are deferred: the run loop draws the frame first and
+/// computes them afterwards, so a key press never waits for a big partition's CRC.
+public final class Program {
+    public private(set) var state: AppState
+    /// Scans requested but not yet computed.
+    public private(set) var deferred: [ScanKey] = []
+    /// Called for ``Effect/redraw``.
+    public var onRedraw: () -> Void = {}
+
+    public init(state: AppState) {
+        self.state = state
+    }
+
+    /// The exit status once the program asked to quit.
+    public var exitStatus: Int32? { state.exitStatus }
+
+    /// Applies an action and performs its immediate effects (and theirs, recursively).
+    public func send(_ action: Action) {
+        var queue = [action]
+        while !queue.isEmpty {
+            let a = queue.removeFirst()
+            for effect in update(&state, a) {
+                if let next = perform(effect) { queue.append(next) }
+            }
+        }
+    }
+
+    /// Computes one deferred scan, if any. Returns false when there was nothing to do.
+    @discardableResult
+    public func runDeferred() -> Bool {
+        while let key = deferred.first {
+            deferred.removeFirst()
+            // Skip what is no longer wanted or already known.
+            guard state.scans[key] == nil else { continue }
+            send(.scanned(key, Self.scan(state.document, key.range)))
+            return true
+        }
+        return false
+    }
+
+    /// Sends every action, then computes every deferred scan (what the run loop does between keys).
+    public func settle(_ actions: [Action] = []) {
+        for a in actions { send(a) }
+        while runDeferred() {}
+    }
+
+    func perform(_ effect: Effect) -> Action? {
+        switch effect {
+        case .scan(let key):
+            if !deferred.contains(key) { deferred.append(key) }
+            return nil
+        case .readFile(let path):
+            do {
+                let f = try MappedFile(path: path)
+                return .fileLoaded(path: path, bytes: f.bytes(0..<f.count))
+            } catch {
+                return .fileFailed(path: path, message: error.detail)
+            }
+        case .save(let path, let mode):
+            return save(path, mode)
+        case .completePath(let prefix):
+            return .completed(prefix: prefix, candidates: PathCompletion.candidates(prefix))
+        case .reopen(let path):
+            do {
+                return .reopened(FlashDocument(file: try MappedFile(path: path)))
+            } catch {
+                return .saveFailed("saved, but reopening \(path) failed: \(error.detail)")
+            }
+        case .redraw:
+            onRedraw()
+            return nil
+        case .quit:
+            return nil
+        }
+    }
+
+    func save(_ path: String, _ mode: SaveMode) -> Action {
+        let doc = state.document
+        if mode == .createNew {
+            var st = stat()
+            if stat(path, &st) == 0 {
+                if let f = doc.file, UInt64(st.st_dev) == f.device, UInt64(st.st_ino) == f.inode {
+                    return .saveBlocked(path: path, why: .isInput)
+                }
+                return .saveBlocked(path: path, why: .exists)
+            }
+        }
+        do {
+            let r = try ImageSaver.save(doc, to: path, inPlace: mode == .inPlace, force: mode != .createNew, chip: state.layout.chip)
+            return .saved(r, inPlace: mode == .inPlace)
+        } catch {
+            return .saveFailed(error.description)
+        }
+    }
+
+    /// CRC-32 (zlib, seed 0) of a region and whether it is all 0xFF, in one pass.
+    static func scan(_ doc: FlashDocument, _ range: Range<Int>) -> RegionScan {
+        let crc = Checksums.crc32(doc, range)
+        let erased = Replicated([UInt8](repeating: 0xFF, count: HexView.rowSize))
+        var allFF = true
+        doc.forEachChunk(in: range) { chunk in
+            guard allFF else { return }
+            if erased.firstMismatch(chunk, phase: 0) != nil { allFF = false }
+        }
+        return RegionScan(crc32: crc, erased: allFF)
+    }
+}
+
+/// The interactive loop over any ``TerminalBackend`` (ncurses in the app, a memory terminal in
+/// tests): read an event, update, draw; deferred scans run between key presses.
+///
+/// - Parameters:
+///   - terminal: The terminal to draw on and read from.
+///   - program: The program holding the state.
+/// - Returns: The exit status (0, or 128 + signal number).
+public func runLoop(_ terminal: some TerminalBackend, _ program: Program) -> Int32 {
+    var (w, h) = terminal.size()
+    program.send(.resize(width: w, height: h))
+    var dirty = true
+    while program.exitStatus == nil {
+        if let sig = terminal.pendingSignal() {
+            program.send(.signal(sig))
+            dirty = true
+            continue
+        }
+        if dirty {
+            terminal.draw(render(program.state, size: (w, h)))
+            dirty = false
+        }
+        if program.runDeferred() {
+            dirty = true
+            continue
+        }
+        guard let event = terminal.readEvent(timeoutMs: 250) else { continue }
+        switch event {
+        case .key(let k): program.send(.key(k))
+        case .mouse(let x, let y): program.send(.click(x: x, y: y))
+        case .resize:
+            (w, h) = terminal.size()
+            program.send(.resize(width: w, height: h))
+        }
+        dirty = true
+    }
+    return program.exitStatus ?? 0
+}

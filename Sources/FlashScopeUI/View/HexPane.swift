@@ -1,0 +1,162 @@
+import FlashFormats
+import FlashModel
+import ScreenKit
+
+/// offset | 8 + 8 bytes | ASCII, for the visible lines only. Runs of identical rows collapse to
+/// one `*` line; structure fields are coloured (otadata seq/state/CRC, table magics and MD5,
+/// image magic, checksum and SHA-256); bytes that differ from the input are marked as staged.
+enum HexPane {
+    static func title(_ s: AppState) -> [Span] {
+        var out = [Span("Hex", role: .title)]
+        if s.hex.editing { out.append(Span(" \(s.glyphs.middleDot) EDIT", role: .prompt, bold: true)) }
+        return out
+    }
+
+    /// "0x0000d01c · otadata+0x1c".
+    static func position(_ s: AppState) -> String {
+        let c = s.hex.cursor
+        var t = "0x" + Hex.padded(c, 8)
+        if let p = s.layout.partitions.first(where: { Int($0.entry.offset) <= c && c < Int($0.entry.end) }) {
+            t += " \(s.glyphs.middleDot) \(p.name)+\(Hex.short(c - Int(p.entry.offset)))"
+        } else if let b = s.layout.bootloader, c >= b.offset, c < (s.layout.table?.offset ?? b.offset + 0x7000) {
+            t += " \(s.glyphs.middleDot) bootloader+\(Hex.short(c - b.offset))"
+        } else if let t0 = s.layout.table?.offset, c >= t0, c < t0 + 0x1000 {
+            t += " \(s.glyphs.middleDot) table+\(Hex.short(c - t0))"
+        }
+        return t
+    }
+
+    /// Column of byte `i` (0–15) in the hex area.
+    static func hexColumn(_ i: Int) -> Int { 11 + 3 * i + (i >= 8 ? 1 : 0) }
+    static let offsetColumn = 1
+    static let asciiColumn = 62
+
+    /// The byte under pane column `x`, in the hex or the ASCII area.
+    static func byteColumn(_ x: Int) -> Int? {
+        for i in 0..<16 where x >= hexColumn(i) && x < hexColumn(i) + 2 { return i }
+        if x >= asciiColumn, x < asciiColumn + 16 { return x - asciiColumn }
+        return nil
+    }
+
+    static func draw(_ buf: inout ScreenBuffer, _ s: AppState, _ rect: Rect) {
+        let g = s.glyphs
+        let doc = s.document
+        guard doc.count > 0 else {
+            buf.drawText("empty file", x: rect.x + 1, y: rect.y, width: rect.width - 1, role: .dim, glyphs: g)
+            return
+        }
+        let view = HexView(doc: doc, runs: s.runs, cursor: s.hex.cursor)
+        let lines = view.lines(from: s.hex.top, count: rect.height)
+        let showASCII = rect.width >= asciiColumn + 16
+        let visible = (lines.first?.start ?? 0)..<(lines.last?.end ?? 0)
+        let marks = annotations(s, in: visible)
+        for (i, line) in lines.enumerated() {
+            let y = rect.y + i
+            if line.isCollapsed {
+                drawCollapsed(&buf, s, line, x: rect.x, y: y, width: rect.width)
+                continue
+            }
+            let bytes = doc.bytes(line.start..<min(line.end, line.start + 16))
+            let rowChanged = doc.isChanged(line.start) || doc.isChanged(line.start + 15)
+            buf.put(Hex.padded(line.start, 8), x: rect.x + offsetColumn, y: y, role: line.start == s.hex.cursor / 16 * 16 ? .accent : .dim)
+            if rowChanged, (0..<bytes.count).contains(where: { doc.originalByte(at: line.start + $0) != bytes[$0] }) {
+                buf.put(String(g.changedMark), x: rect.x, y: y, role: .staged)
+            }
+            if showASCII {
+                buf.put(String(g.box.vertical), x: rect.x + asciiColumn - 1, y: y, role: .border)
+            }
+            for (j, b) in bytes.enumerated() {
+                let offset = line.start + j
+                let isCursor = offset == s.hex.cursor
+                let staged = rowChanged && doc.originalByte(at: offset) != b
+                let mark = marks.first { $0.range.contains(offset) }?.role
+                var role: Role = mark ?? byteRole(b)
+                var bold = false
+                if staged {
+                    if mark != nil { bold = true } else { role = .staged }
+                }
+                if isCursor { role = .selected; bold = true }
+                var text = Hex.padded(b, 2)
+                if isCursor, let hi = s.hex.pendingNibble { text = Hex.padded(hi, 1) + "_" }
+                buf.put(text, x: rect.x + hexColumn(j), y: y, role: role, bold: bold)
+                if showASCII {
+                    buf.put(String(asciiChar(b, g)), x: rect.x + asciiColumn + j, y: y, role: isCursor ? .selected : (staged ? .staged : byteRole(b)))
+                }
+            }
+        }
+    }
+
+    static func drawCollapsed(_ buf: inout ScreenBuffer, _ s: AppState, _ line: HexView.Line, x: Int, y: Int, width: Int) {
+        let g = s.glyphs
+        let pattern = s.document.bytes((line.start - 16)..<line.start)
+        let what: String
+        if let first = pattern.first, pattern.allSatisfy({ $0 == first }) {
+            what = "of \(Hex.padded(first, 2))"
+        } else {
+            what = "same as above"
+        }
+        buf.put("*", x: x + offsetColumn, y: y, role: .dim, bold: true)
+        let rows = line.rowCount
+        let text = "\(rows) more rows \(what) (\(Hex.short(line.end - line.start)) bytes) to \(Hex.padded(line.end - 1, 8))"
+        let role: Role = what == "of ff" ? .erased : .dim
+        buf.drawText(text, x: x + hexColumn(0), y: y, width: width - hexColumn(0), role: role, glyphs: g)
+    }
+
+    static func byteRole(_ b: UInt8) -> Role {
+        switch b {
+        case 0xFF: .erased
+        case 0x00: .dim
+        default: .normal
+        }
+    }
+
+    static func asciiChar(_ b: UInt8, _ g: Glyphs) -> Character {
+        if b >= 0x20 && b < 0x7F { return Character(Unicode.Scalar(b)) }
+        if !g.isUnicode { return "." }
+        switch b {
+        case 0x00: return g.middleDot
+        case 0xFF: return "×"
+        default: return "."
+        }
+    }
+
+    struct Mark { var range: Range<Int>; var role: Role }
+
+    /// Structure fields that overlap `visible`, with the role that says what they are.
+    static func annotations(_ s: AppState, in visible: Range<Int>) -> [Mark] {
+        var out: [Mark] = []
+        func add(_ r: Range<Int>, _ role: Role) { if r.overlaps(visible) { out.append(Mark(range: r, role: role)) } }
+        let l = s.layout
+        if let o = l.otadata {
+            for (k, e) in o.entries.enumerated() {
+                guard let e else { continue }
+                let at = o.offset + k * otadataSectorSize
+                if e.isErased { continue }
+                add(at..<(at + 4), .accent)
+                add((at + 24)..<(at + 28), .accent)
+                add((at + 28)..<(at + 32), e.seq == 0xFFFF_FFFF ? .erased : (e.crcOK ? .valid : .invalid))
+            }
+        }
+        if let t = l.table {
+            for i in 0..<(t.entries.count) { add((t.offset + 32 * i)..<(t.offset + 32 * i + 2), .structField) }
+            if let m = t.md5Row {
+                let at = t.offset + 32 * m
+                add(at..<(at + 2), .structField)
+                add((at + 16)..<(at + 32), t.md5 == .ok ? .valid : .invalid)
+            }
+        }
+        var images: [AppImage] = []
+        if let b = l.bootloader { images.append(b.image) }
+        images += l.apps.compactMap(\.image)
+        if let img = l.image { images.append(img) }
+        for img in images {
+            add(img.offset..<(img.offset + 1), .structField)
+            if img.appDescriptor != nil { add((img.offset + 0x20)..<(img.offset + 0x24), .structField) }
+            if let c = img.checksumOffset {
+                add((img.offset + c)..<(img.offset + c + 1), img.checksumValid == true ? .valid : .invalid)
+                if img.hashAppended { add((img.offset + c + 1)..<(img.offset + c + 33), img.hashValid == true ? .valid : .invalid) }
+            }
+        }
+        return out
+    }
+}

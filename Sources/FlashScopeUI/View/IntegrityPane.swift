@@ -1,0 +1,84 @@
+import FlashFormats
+import FlashModel
+import ScreenKit
+
+/// Every integrity value for what is selected, stored next to computed, recomputed after every
+/// change: otadata CRCs, table MD5, bootloader and app checksum/SHA-256, and the CRC-32 of the
+/// selected partition (computed once per content, see ``Effect/scan(_:)``).
+enum IntegrityPane {
+    /// Checks grouped into lines: one line per structure.
+    static func groups(_ s: AppState) -> [[Derived.Check]] {
+        var out: [[Derived.Check]] = []
+        for c in Derived.checks(s) {
+            if let last = out.last?.last, last.label == c.label { out[out.count - 1].append(c) } else { out.append([c]) }
+        }
+        return out
+    }
+
+    static func draw(_ buf: inout ScreenBuffer, _ s: AppState, _ rect: Rect, wide: Bool) {
+        let g = s.glyphs
+        var lines: [[Span]] = []
+        let labelWidth = min(22, max(12, groups(s).map { $0[0].label.count }.max() ?? 12) + 1)
+        for group in groups(s) {
+            var spans: [Span] = [Span(group[0].label.padded(to: labelWidth), role: .header)]
+            for (i, c) in group.enumerated() {
+                if i > 0 { spans.append(Span(" \(g.middleDot) ", role: .dim)) }
+                spans += checkSpans(c, g, digestWidth: wide ? 16 : 12)
+            }
+            lines.append(spans)
+        }
+        if let crc = Derived.regionCRC(s) {
+            var spans: [Span] = [Span(crc.label.padded(to: labelWidth), role: .header)]
+            if let v = crc.value {
+                spans.append(Span(v, role: .accent, bold: true))
+                let r = s.selectedRange ?? 0..<0
+                let whole = "whole partition, \(TextReport.size(r.count)) at \(Hex.short(r.lowerBound))"
+                spans.append(Span(crc.erased ? "  (\(whole): every byte 0xff)" : "  (\(whole); nothing stores it)", role: .dim))
+            } else {
+                spans.append(Span("computing\(g.ellipsis)", role: .dim))
+            }
+            lines.append(spans)
+        }
+        if lines.isEmpty { lines.append([Span("nothing to check in this file", role: .dim)]) }
+        let rows = rect.height
+        for (i, spans) in lines.prefix(rows).enumerated() {
+            buf.drawSpans(spans, x: rect.x + 1, y: rect.y + i, width: rect.width - 2, glyphs: g)
+        }
+        // Everything wrong is listed below the checks when there is room.
+        if lines.count < rows {
+            let problems = s.layout.diagnostics.filter { $0.severity == .error }
+            var y = rect.y + lines.count
+            if !problems.isEmpty, y < rect.maxY {
+                buf.drawText("Errors", x: rect.x + 1, y: y, width: rect.width - 2, role: .header, glyphs: g)
+                y += 1
+                for d in problems where y < rect.maxY {
+                    buf.drawSpans([Span("\(g.crossMark) ", role: .invalid), Span(d.offset.map { "@\(Hex.short($0)) " } ?? "", role: .dim), Span(d.message)],
+                                  x: rect.x + 1, y: y, width: rect.width - 2, glyphs: g)
+                    y += 1
+                }
+            }
+        }
+    }
+
+    /// "CRC 55f63774 = 55f63774 ✓", "SHA-256 3f9c…e1 ≠ 77aa…01 ✗", "CRC ffffffff – erased".
+    static func checkSpans(_ c: Derived.Check, _ g: Glyphs, digestWidth: Int) -> [Span] {
+        func short(_ h: String) -> String {
+            h.count <= digestWidth ? h : String(h.prefix(digestWidth - 5)) + String(g.ellipsis) + String(h.suffix(4))
+        }
+        var out: [Span] = [Span("\(c.what) ", role: .dim)]
+        guard let stored = c.stored else {
+            out.append(Span(c.note ?? "not stored", role: .dim))
+            return out
+        }
+        switch c.ok {
+        case .some(true):
+            out.append(Span("\(short(stored)) = \(short(c.computed ?? "")) \(g.check)", role: .valid))
+        case .some(false):
+            out.append(Span("\(short(stored)) \(g.notEqual) \(short(c.computed ?? "?")) \(g.crossMark)", role: .invalid, bold: true))
+        case .none:
+            out.append(Span("\(short(stored)) \(g.dash)", role: .erased))
+        }
+        if let note = c.note { out.append(Span("  \(note)", role: c.ok == false ? .warning : .dim)) }
+        return out
+    }
+}
