@@ -41,7 +41,9 @@ let package = Package(
         .testTarget(name: "FlashFormatsTests", dependencies: ["FlashFormats"]),
         .testTarget(name: "FlashModelTests", dependencies: ["FlashModel"]),
         .testTarget(name: "ScreenKitTests", dependencies: ["ScreenKit"]),
-        .testTarget(name: "FlashScopeUITests", dependencies: ["FlashScopeUI", "FlashModel", "ScreenKit"]),
+        // Golden screens live in Snapshots/ next to the tests (read by path, not bundled).
+        .testTarget(name: "FlashScopeUITests", dependencies: ["FlashScopeUI", "FlashModel", "ScreenKit"],
+                    exclude: ["Snapshots"]),
         // The real binary in tmux (needs tmux; fails instead of skipping when CI is set).
         .testTarget(name: "EndToEndTests", dependencies: ["FlashModel"]),
         .testTarget(name: "CLITests", dependencies: ["FlashModel"]),

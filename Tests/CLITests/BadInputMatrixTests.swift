@@ -175,6 +175,36 @@ import FlashModel
         #expect(!Spawn.entries(s.dir).contains { $0.contains(".flashscope-") }, "temp files left: \(Spawn.entries(s.dir))")
     }
 
+    /// A file or partition named with terminal escapes cannot act on the terminal through an error line:
+    /// the control characters (and the newline) are shown escaped, and the message stays one line.
+    @Test func hostileNameInErrorLine() {
+        let s = Scratch()
+        let name = s.path("evil\u{1B}]0;pwned\u{07}\n\u{1B}[2J.bin")
+        let r = Spawn.run(["info", name])
+        Self.expectOneLine(r, code: 66, "evil\\x1b]0;pwned\\x07\\x0a\\x1b[2J.bin: no such file")
+        #expect(!r.stderr.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 })
+    }
+
+    /// A flash-encrypted dump (random bytes where bootloader, table and apps are; plaintext otadata
+    /// sectors at 0xe000/0xf000) is reported as such, with the plaintext it still holds; not as errors.
+    @Test func encryptedDumpIsRecognised() {
+        let s = Scratch()
+        var bytes = [UInt8](repeating: 0, count: 0x120000)
+        var x: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for i in bytes.indices { x ^= x << 13; x ^= x >> 7; x ^= x << 17; bytes[i] = UInt8(truncatingIfNeeded: x) }
+        for (at, seq) in [(0xE000, UInt32(1)), (0xF000, UInt32(0))] {
+            bytes.replaceSubrange(at..<(at + 0x1000), with: [UInt8](repeating: 0xFF, count: 0x1000))
+            bytes.replaceSubrange(at..<(at + 32), with: OTAEntry(seq: seq, state: OTAState.undefined).bytes())
+        }
+        try! AtomicFile.write(bytes, to: s.path("enc.bin"), overwrite: true)
+        let r = Spawn.run(["info", s.path("enc.bin"), "--strict"])
+        #expect(r.status == 0 && r.stderr.isEmpty, "\(r.stderr)")
+        #expect(r.stdout.contains("no plaintext bootloader at 0x0, 0x1000 or 0x2000 and no plaintext partition table; high entropy from 0x0 to 0xe000 and 0x10000 to 0x120000: likely flash-encrypted"))
+        #expect(r.stdout.contains("@0xe000  seq 1  state UNDEFINED  crc 4743989a ✓"))
+        #expect(r.stdout.contains("@0xf000  seq 0  state UNDEFINED  crc ffffffff ✓"))
+        #expect(!r.stdout.contains("error"), "\(r.stdout)")
+    }
+
     // MARK: The output
 
     @Test func outputInMissingDirectory() {

@@ -74,6 +74,9 @@ struct BenchTests {
         defer { _ = shell("rm -rf \(quote(dir))") }
         let path = dir + "/big.bin"
         try Data(Self.image()).write(to: URL(fileURLWithPath: path))
+        if let keep = ProcessInfo.processInfo.environment["FLASHSCOPE_BENCH_IMAGE"] {
+            _ = shell("cp \(quote(path)) \(quote(keep))")
+        }
         var report = ["binary: \(Paths.binary)", "terminal: \(size.0)×\(size.1)"]
 
         let start = Self.now()
@@ -86,6 +89,14 @@ struct BenchTests {
             let crc = Self.until(t, since: start) { s in s.contains { $0.contains("ota_1 CRC-32") } && !s.contains { $0.contains("computing") } }
             report.append("frame with the selected partition's CRC-32 (4 MiB): \(Self.ms(crc))")
         }
+
+        func memory() -> String {
+            let pid = Paths.read(dir + "/pid").map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+            let status = Paths.read("/proc/\(pid)/status").map { String(decoding: $0, as: UTF8.self) } ?? ""
+            return status.split(separator: "\n").filter { $0.hasPrefix("VmHWM") || $0.hasPrefix("RssAnon") || $0.hasPrefix("RssFile") }
+                .map { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ") }.joined(separator: ", ")
+        }
+        report.append("memory after the first frame: \(memory())")
 
         // Into the hex pane, then to the noise partition.
         func position(_ s: [String]) -> String? {
@@ -127,10 +138,7 @@ struct BenchTests {
         }
         report.append("Page Down across erased runs: \(Self.summary(erased))")
 
-        let pid = Paths.read(dir + "/pid").map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
-        let status = Paths.read("/proc/\(pid)/status").map { String(decoding: $0, as: UTF8.self) } ?? ""
-        let hwm = status.split(separator: "\n").first { $0.hasPrefix("VmHWM") }.map(String.init) ?? "VmHWM unknown"
-        report.append("peak RSS: \(hwm.replacingOccurrences(of: "\t", with: " "))")
+        report.append("memory at the end: \(memory())")
         t.press("q")
         _ = t.waitForExit()
         print("BENCH " + report.joined(separator: "\nBENCH "))

@@ -47,7 +47,7 @@ struct StoryTests {
         try #require(t.waitFor("Commit: boot ota_0 next"))
         #expect(t.lastScreen.contains { $0.contains("ffffffff → 3") })
         t.press("Enter")
-        try #require(t.waitFor("committed: ota_0 boots next"))
+        try #require(t.waitFor("committed: boots ota_0 next"))
         try #require(t.waitFor("boots ota_0 (otadata sector 1, seq 3)"))
 
         t.press("w")

@@ -114,11 +114,13 @@ final class Tmux {
     /// The screen as lines, trailing spaces removed.
     func screen() -> [String] {
         let out = shell("tmux -L \(socket) capture-pane -p -t 0").output
-        lastScreen = out.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+        var lines = out.split(separator: "\n", omittingEmptySubsequences: false).map { line in
             var l = String(line)
             while l.last == " " { l.removeLast() }
             return l
         }
+        while lines.last == "" { lines.removeLast() }
+        lastScreen = lines
         return lastScreen
     }
 

@@ -39,6 +39,7 @@ struct ScreenTests {
     @Test("staged into ota_0, not committed", arguments: sizes)
     func staged(size: (Int, Int)) throws {
         let dir = Fixtures.tempDirectory()
+        defer { Fixtures.remove(dir) }
         Fixtures.write(Fixtures.bytes("app-2.1.0.bin"), to: "\(dir)/app-2.1.0.bin")
         let p = try Fixtures.program("ota1-active.bin", width: size.0, height: size.1)
         p.press(.up, .char("s"))

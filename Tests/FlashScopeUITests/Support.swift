@@ -36,6 +36,12 @@ enum Fixtures {
         return String(cString: p!)
     }
 
+    /// Removes a directory made by ``tempDirectory()``.
+    static func remove(_ dir: String) {
+        guard dir.hasPrefix("/tmp/flashscope-ui-") else { return }
+        _ = system("rm -rf '\(dir)'")
+    }
+
     static func write(_ bytes: [UInt8], to path: String) {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         precondition(fd >= 0)

@@ -45,6 +45,7 @@ struct UpdateTests {
     @Test("stage app-2.1.0 into ota_0, commit, undo, redo")
     func stageAndCommit() throws {
         let dir = Fixtures.tempDirectory()
+        defer { Fixtures.remove(dir) }
         Fixtures.write(Fixtures.bytes("app-2.1.0.bin"), to: "\(dir)/app.bin")
         let p = try Fixtures.program("ota1-active.bin")
         #expect(p.state.selectedPartition?.name == "ota_1")
@@ -271,6 +272,7 @@ struct UpdateTests {
     @Test("save as: a new file; the input only after a second Enter, with a .bak")
     func saveAs() throws {
         let dir = Fixtures.tempDirectory()
+        defer { Fixtures.remove(dir) }
         let input = "\(dir)/in.bin"
         let original = Fixtures.bytes("otadata-crc-corrupt.bin")
         Fixtures.write(original, to: input)
@@ -314,6 +316,7 @@ struct UpdateTests {
     @Test("path completion in the stage prompt")
     func completion() throws {
         let dir = Fixtures.tempDirectory()
+        defer { Fixtures.remove(dir) }
         for n in ["app-a.bin", "app-b.bin", "other.bin"] { Fixtures.write([0xE9], to: "\(dir)/\(n)") }
         #expect(PathCompletion.candidates("\(dir)/app").count == 2)
         let p = try Fixtures.program("ota1-active.bin")

@@ -112,5 +112,45 @@ struct ViewTests {
         p.press(.end)
         #expect(p.state.hex.cursor == 0x3FFFFF)
         #expect(p.text.contains("003ffff0"))
+        // A jump near the end still fills the pane.
+        p.press(.char("g")); p.type("0x3ff000"); p.press(.enter)
+        let rows = Layout.compute(width: 80, height: 24, state: p.state).hexRows
+        let v = HexView(doc: p.state.document, runs: p.state.runs, cursor: p.state.hex.cursor)
+        #expect(v.lines(from: p.state.hex.top, count: rows).count == rows)
+    }
+}
+
+@Suite("Layouts beyond the samples")
+struct LayoutTests {
+    /// A table with more partitions than the pane has rows.
+    static func manyPartitions() throws -> Program {
+        var parts = [PartitionEntry(name: "otadata", type: 1, subtype: 0x00, offset: 0xD000, size: 0x2000)]
+        for i in 0..<4 {
+            parts.append(PartitionEntry(name: "ota_\(i)", type: 0, subtype: UInt8(0x10 + i), offset: UInt32(0x10000 + i * 0x100000), size: 0x100000))
+        }
+        for i in 0..<9 {
+            parts.append(PartitionEntry(name: "data\(i)", type: 1, subtype: 0x82, offset: UInt32(0x410000 + i * 0x10000), size: 0x10000))
+        }
+        let b = FlashImageBuilder(chip: .esp32, flashSize: 8 << 20, partitions: parts)
+        let state = try AppState(document: FlashDocument(bytes: b.bytes()), displayName: "many.bin")
+        let p = Program(state: state)
+        p.settle([.resize(width: 80, height: 24)])
+        return p
+    }
+
+    @Test("a long table scrolls to keep the selection visible; clicks land on the row drawn")
+    func longTable() throws {
+        let p = try Self.manyPartitions()
+        p.press(.end)
+        #expect(p.state.selectedPartition?.name == "data8")
+        let screen = p.screen
+        #expect(screen.lines().contains { $0.contains("data8") })
+        #expect(!screen.lines().contains { $0.contains(" otadata ") && $0.contains("0xd000") })
+        let l = Layout.compute(width: 80, height: 24, state: p.state)
+        let row = try #require(screen.lines().firstIndex { $0.contains("data7") })
+        p.settle([.click(x: l.partitions.x + 4, y: row)])
+        #expect(p.state.selectedPartition?.name == "data7")
+        // Nothing bootable: the boot line says so in words.
+        #expect(p.text.contains("nothing boots"))
     }
 }

@@ -46,6 +46,8 @@ public enum Action {
     case saveBlocked(path: String, why: SaveBlock)
     case completed(prefix: String, candidates: [String])
     case scanned(ScanKey, RegionScan)
+    /// A long scan has covered `done` bytes of its region.
+    case scanProgress(ScanKey, done: Int)
     /// The input file was replaced on disk by an in-place save and opened again.
     case reopened(FlashDocument)
 }

@@ -151,7 +151,6 @@ public struct AppState {
     public var otaSector = 0
     public var hex = HexViewport()
     public var detailScroll = 0
-    public var partitionScroll = 0
 
     public var modal: Modal?
     public var prompt: Prompt?
@@ -177,6 +176,8 @@ public struct AppState {
 
     /// Whole-region scans (CRC-32, erased) by range, computed lazily for the selected partition.
     public var scans: [ScanKey: RegionScan] = [:]
+    /// How far the running scan has got (bytes of its region).
+    public var scanProgress: (key: ScanKey, done: Int)?
     /// Collapsed-run bookkeeping for the hex pane (a memo over the document's bytes).
     let runs: RunCache
 
@@ -215,7 +216,10 @@ public struct AppState {
             selected = i
         }
         if let active = layout.otadata?.activeSector { otaSector = active }
-        if layout.partitions.isEmpty { focus = .hex; lowerPane = .hex }
+        if layout.partitions.isEmpty {
+            focus = layout.kind == .otadata ? .otadata : .hex
+            lowerPane = .hex
+        }
         Update.followSelection(&self)
     }
 
@@ -249,6 +253,8 @@ public struct AppState {
     }
 
     public var hasPartitions: Bool { !layout.partitions.isEmpty }
+    /// The OTA data pane is shown: a flash image with a table, or an otadata file on its own.
+    public var showsOTAPane: Bool { hasPartitions || layout.kind == .otadata }
 }
 
 /// Key of a region scan.

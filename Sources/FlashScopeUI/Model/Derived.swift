@@ -18,7 +18,8 @@ enum Derived {
             case .otadata: "an otadata partition"
             case .flashImage: "a flash image"
             }
-            return [Span("\(g.middleDot) This file is \(what), not a whole flash: no boot decision. Open a full dump to see which app boots.", role: .dim)]
+            let missing = l.kind == .partitionTable ? "no partition contents" : "no partition table"
+            return [Span("\(g.middleDot) \(what) on its own: \(missing), no boot decision", role: .dim)]
         }
         guard let b = l.boot else { return [Span("no boot decision", role: .invalid)] }
         var out: [Span] = []
@@ -34,11 +35,13 @@ enum Derived {
             out.append(Span(" (\(howSelected(s))"))
             out.append(Span(")"))
         }
+        let slots = BootSlots(l.table?.entries ?? [])
         for w in b.writes {
+            let app = w.entry.slot(count: slots.appCount).flatMap { slots.ota[$0]?.name } ?? "sector \(w.sector)"
             let what: String = switch w.why {
-            case .abortPending: "rolls back: sector \(w.sector) PENDING_VERIFY \(g.arrow) ABORTED"
-            case .markPending: "sector \(w.sector) NEW \(g.arrow) PENDING_VERIFY"
-            case .initialContents: "writes initial otadata (sector \(w.sector) seq \(w.entry.seq))"
+            case .abortPending: "aborts \(app) (was PENDING_VERIFY)"
+            case .markPending: "\(app): NEW \(g.arrow) PENDING_VERIFY"
+            case .initialContents: "writes initial otadata (seq \(w.entry.seq))"
             }
             out.append(Span(" \(g.middleDot) \(what)", role: .warning))
         }
@@ -111,6 +114,8 @@ enum Derived {
             }
         }
         if e.isOTAData, let o = s.layout.otadata {
+            let badCRC = o.entries.contains { e in e.map { $0.seq != 0xFFFF_FFFF && !$0.crcOK } ?? false }
+            if badCRC { return Status(text: width >= 9 ? "\(g.crossMark) bad CRC" : "\(g.crossMark) CRC", role: .invalid) }
             if let k = o.activeSector, let entry = o.entries[k] { return Status(text: "\(g.check) seq \(entry.seq)", role: .valid) }
             if o.entries.allSatisfy({ $0?.isErased ?? true }) { return Status(text: "erased", role: .erased) }
             return Status(text: "\(g.crossMark) no valid", role: .invalid)

@@ -143,10 +143,6 @@ struct HexView {
         return walkBack(from: count - 1, lines: max(0, rows - 1))
     }
 
-    func lastDataLine(in l: Line) -> Int {
-        l.isCollapsed ? (previousDataLine(before: l.start) ?? 0) : l.start
-    }
-
     /// `top`, moved as little as possible so that the cursor's line is among the first `rows`.
     func scrolledToShowCursor(top: Int, rows: Int) -> Int {
         guard count > 0 else { return 0 }
@@ -154,7 +150,11 @@ struct HexView {
         let t = line(at: min(max(0, top), count - 1)).start
         guard rows > 0 else { return cursorLine.start }
         if cursorLine.start < t { return cursorLine.start }
-        if lines(from: t, count: rows).contains(where: { $0.start == cursorLine.start }) { return t }
+        let shown = lines(from: t, count: rows)
+        if shown.contains(where: { $0.start == cursorLine.start }) {
+            // Near the end, use the whole pane rather than leave empty rows below the last line.
+            return shown.count < rows && t > 0 ? min(t, maxTop(rows: rows)) : t
+        }
         return walkBack(from: cursorLine.start, lines: rows - 1)
     }
 

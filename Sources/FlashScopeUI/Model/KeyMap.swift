@@ -95,7 +95,7 @@ public enum KeyMap {
         KeyBinding(.hexEdit, [k(.down)], .down, "move down"),
         KeyBinding(.hexEdit, [k(.left), k(.backspace)], .left, "move left"),
         KeyBinding(.hexEdit, [k(.right)], .right, "move right"),
-        KeyBinding(.hexEdit, [k(.ctrl("z"))], .undo, "undo the last byte"),
+        KeyBinding(.hexEdit, [k("u")], .undo, "undo the last byte", hint: "undo"),
 
         // Panes.
         KeyBinding(.partitions, [k(.up), k("k")], .up, "previous partition"),
@@ -187,6 +187,8 @@ public enum KeyMap {
             for b in bindings where b.context == context {
                 guard let h = b.hint, let key = b.keys.first else { continue }
                 if b.command == .fixCRC && context == .otadata && state.layout.otadata == nil { continue }
+                let needsFlash: Set<Command> = [.stage, .commit, .markValid, .markInvalid, .eraseOTAData, .simulateBoot]
+                if state.layout.kind != .flashImage && b.command.map(needsFlash.contains) == true { continue }
                 if context == .plan, case .plan(let p) = state.modal {
                     if b.command == .force && !(p.canForce && !p.forced) { continue }
                     if (b.command == .toggleRollback || b.command == .toggleIDF) && !p.kind.usesSettings { continue }

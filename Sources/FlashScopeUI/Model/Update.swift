@@ -66,6 +66,9 @@ public enum Update {
             completed(&s, prefix: prefix, candidates: candidates)
         case .scanned(let key, let scan):
             s.scans[key] = scan
+            s.scanProgress = nil
+        case .scanProgress(let key, let done):
+            s.scanProgress = (key, done)
         case .reopened(let doc):
             reopened(&s, doc)
         }
@@ -161,7 +164,7 @@ public enum Update {
 
     static func focusOrder(_ s: AppState) -> [Pane] {
         let wide = Layout.compute(width: s.width, height: s.height, state: s).mode == .wide
-        var panes: [Pane] = s.hasPartitions ? [.partitions, .otadata] : []
+        var panes: [Pane] = s.hasPartitions ? [.partitions, .otadata] : s.showsOTAPane ? [.otadata] : []
         panes += wide ? [.detail, .hex] : [.detail, .hex, .integrity]
         return panes
     }
@@ -315,8 +318,8 @@ public enum Update {
             followSelection(&s)
             setFocus(&s, .hex)
         case .otadata:
-            guard let od = s.layout.otadataPartition else { return }
-            s.hex.cursor = min(s.document.count - 1, Int(od.offset) + s.otaSector * otadataSectorSize)
+            guard let od = s.layout.otadata else { return }
+            s.hex.cursor = min(s.document.count - 1, od.offset + s.otaSector * otadataSectorSize)
             s.hex.top = s.hex.cursor
             setFocus(&s, .hex)
             s.message = StatusMessage("otadata sector \(s.otaSector): seq at +0, state at +24, CRC at +28 · e edits, f fixes the CRC")
@@ -389,16 +392,16 @@ public enum Update {
 
     /// The otadata sector the "fix CRC" command is about: under the hex cursor, else the OTA pane's.
     static func fixCRCSector(_ s: AppState) -> Int {
-        if s.focus == .hex, let od = s.layout.otadataPartition {
-            let rel = s.hex.cursor - Int(od.offset)
+        if s.focus == .hex, let od = s.layout.otadata {
+            let rel = s.hex.cursor - od.offset
             if rel >= 0, rel < otadataSize { return rel / otadataSectorSize }
         }
         return s.otaSector
     }
 
     static func fixCRC(_ s: inout AppState) {
-        guard let od = s.layout.otadataPartition, let data = s.layout.otadata else {
-            s.message = StatusMessage("there is no otadata partition in this image", kind: .error)
+        guard let data = s.layout.otadata else {
+            s.message = StatusMessage("there is no otadata in this file", kind: .error)
             return
         }
         let k = fixCRCSector(s)
@@ -416,7 +419,7 @@ public enum Update {
         }
         var b = [UInt8]()
         b.appendLE(e.expectedCRC)
-        let at = Int(od.offset) + k * otadataSectorSize + 28
+        let at = data.offset + k * otadataSectorSize + 28
         let label = "fix CRC of otadata sector \(k)"
         applyEdit(&s, label) { doc throws(FlashDocument.EditError) in
             try doc.edit(label) { (tx: inout FlashDocument.Transaction) throws(FlashDocument.EditError) in try tx.write(b, at: at) }
@@ -443,6 +446,7 @@ public enum Update {
 
     static func undo(_ s: inout AppState) {
         let before = s.layout.otadata?.entries
+        s.hex.pendingNibble = nil
         guard let e = s.document.undo() else {
             s.message = StatusMessage("nothing to undo")
             return
@@ -623,8 +627,9 @@ public enum Update {
         switch p.kind {
         case .stage(let part, let file):
             s.message = StatusMessage("staged \(file) into \(part) (not committed: c boots it next, w saves)", kind: .success)
-        case .commit(let part):
-            s.message = StatusMessage("committed: \(part) boots next · \(bootWords(s.layout)) · w saves", kind: .success)
+        case .commit:
+            let how = Derived.howSelected(s)
+            s.message = StatusMessage("committed: \(bootWords(s.layout)) next\(how.isEmpty ? "" : " (\(how))") · w saves, u undoes", kind: .success)
         case .nextBoot:
             s.message = StatusMessage("booted: the bootloader wrote otadata and started \(p.decision?.loaded ?? "nothing")", kind: .success)
         default:

@@ -37,17 +37,53 @@ public final class Program {
         }
     }
 
-    /// Computes one deferred scan, if any. Returns false when there was nothing to do.
+    /// A region scan in progress: CRC-32 and "all 0xff" so far.
+    struct ScanJob {
+        let key: ScanKey
+        let historyID: Int
+        let document: ObjectIdentifier
+        var position: Int
+        var crc: UInt32 = 0
+        var erased = true
+    }
+    private var job: ScanJob?
+    /// Bytes scanned per step: a step takes a few milliseconds, so keys stay responsive.
+    public static let scanStep = 4 << 20
+
+    /// Whether deferred work is waiting.
+    public var hasDeferredWork: Bool { job != nil || !deferred.isEmpty }
+
+    /// Does one step of deferred work: a slice of the wanted region scan. Returns false when
+    /// there was nothing to do. A scan that is no longer wanted (the selection moved) is dropped;
+    /// one whose bytes changed meanwhile starts again.
     @discardableResult
     public func runDeferred() -> Bool {
-        while let key = deferred.first {
-            deferred.removeFirst()
-            // Skip what is no longer wanted or already known.
-            guard state.scans[key] == nil else { continue }
-            send(.scanned(key, Self.scan(state.document, key.range)))
-            return true
+        let wanted = Set(Update.scanEffects(state).compactMap { e -> ScanKey? in if case .scan(let k) = e { k } else { nil } })
+        deferred.removeAll { !wanted.contains($0) }
+        if let j = job, !wanted.contains(j.key) { job = nil }
+        if job == nil {
+            guard !deferred.isEmpty else { return false }
+            let key = deferred.removeFirst()
+            job = ScanJob(key: key, historyID: state.currentID, document: ObjectIdentifier(state.document), position: key.lo)
         }
-        return false
+        guard var j = job else { return false }
+        let doc = state.document
+        if j.historyID != state.currentID || j.document != ObjectIdentifier(doc) {
+            j = ScanJob(key: j.key, historyID: state.currentID, document: ObjectIdentifier(doc), position: j.key.lo)
+        }
+        let end = min(j.key.hi, j.position + Self.scanStep)
+        let slice = j.position..<end
+        j.crc = Checksums.crc32(doc, slice, seed: j.crc)
+        if j.erased { j.erased = Self.allErased(doc, slice) }
+        j.position = end
+        if end >= j.key.hi {
+            job = nil
+            send(.scanned(j.key, RegionScan(crc32: j.crc, erased: j.erased)))
+        } else {
+            job = j
+            send(.scanProgress(j.key, done: end - j.key.lo))
+        }
+        return true
     }
 
     /// Sends every action, then computes every deferred scan (what the run loop does between keys).
@@ -59,7 +95,7 @@ public final class Program {
     func perform(_ effect: Effect) -> Action? {
         switch effect {
         case .scan(let key):
-            if !deferred.contains(key) { deferred.append(key) }
+            if !deferred.contains(key) && job?.key != key { deferred.append(key) }
             return nil
         case .readFile(let path):
             do {
@@ -105,16 +141,15 @@ public final class Program {
         }
     }
 
-    /// CRC-32 (zlib, seed 0) of a region and whether it is all 0xFF, in one pass.
-    static func scan(_ doc: FlashDocument, _ range: Range<Int>) -> RegionScan {
-        let crc = Checksums.crc32(doc, range)
+    /// Whether every byte of `range` is 0xFF.
+    static func allErased(_ doc: FlashDocument, _ range: Range<Int>) -> Bool {
         let erased = Replicated([UInt8](repeating: 0xFF, count: HexView.rowSize))
         var allFF = true
         doc.forEachChunk(in: range) { chunk in
             guard allFF else { return }
             if erased.firstMismatch(chunk, phase: 0) != nil { allFF = false }
         }
-        return RegionScan(crc32: crc, erased: allFF)
+        return allFF
     }
 }
 
@@ -139,11 +174,10 @@ public func runLoop(_ terminal: some TerminalBackend, _ program: Program) -> Int
             terminal.draw(render(program.state, size: (w, h)))
             dirty = false
         }
-        if program.runDeferred() {
-            dirty = true
-            continue
-        }
-        guard let event = terminal.readEvent(timeoutMs: 250) else { continue }
+        // Background work goes one slice at a time between polls for input.
+        let busy = program.runDeferred()
+        if busy { dirty = true }
+        guard let event = terminal.readEvent(timeoutMs: busy ? 0 : 250) else { continue }
         switch event {
         case .key(let k): program.send(.key(k))
         case .mouse(let x, let y): program.send(.click(x: x, y: y))

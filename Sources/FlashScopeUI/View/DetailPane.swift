@@ -86,8 +86,10 @@ enum DetailPane {
         let r = Derived.range(s, p)
         let changed = s.document.changedRanges.filter { $0.overlaps(r) }
         if !changed.isEmpty {
-            let list = changed.prefix(3).map { "\(Hex.short($0.lowerBound))–\(Hex.short($0.upperBound - 1))" }.joined(separator: ", ")
-            out.append([Span("\(g.changedMark) changed: \(list)\(changed.count > 3 ? " …" : "")", role: .staged)])
+            var line = [Span("\(g.changedMark) unsaved changes", role: .staged)]
+            for r in changed.prefix(4) { line.append(Span(dot + "\(Hex.short(r.lowerBound))–\(Hex.short(r.upperBound - 1))", role: .staged)) }
+            if changed.count > 4 { line.append(Span(dot + "\(changed.count - 4) more", role: .staged)) }
+            out.append(line)
         }
 
         if e.isApp, let a = s.layout.app(named: p.name) {

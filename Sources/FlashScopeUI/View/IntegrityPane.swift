@@ -35,7 +35,11 @@ enum IntegrityPane {
                 let whole = "whole partition, \(TextReport.size(r.count)) at \(Hex.short(r.lowerBound))"
                 spans.append(Span(crc.erased ? "  (\(whole): every byte 0xff)" : "  (\(whole); nothing stores it)", role: .dim))
             } else {
-                spans.append(Span("computing\(g.ellipsis)", role: .dim))
+                var text = "computing\(g.ellipsis)"
+                if let (key, done) = s.scanProgress, key == ScanKey(s.selectedRange ?? 0..<0), key.range.count > 0 {
+                    text += " \(done * 100 / key.range.count)%"
+                }
+                spans.append(Span(text, role: .dim))
             }
             lines.append(spans)
         }

@@ -7,7 +7,7 @@ import ScreenKit
 ///   detail / hex / integrity (Tab cycles), integrity verdicts in the bottom border, status line.
 /// - wide (118×34 and up): the map gets a scale, detail and hex sit side by side, and the
 ///   integrity pane is always shown below them.
-public struct Layout: Equatable {
+public struct Layout {
     public enum Mode: Sendable, Equatable { case tooSmall, compact, wide }
 
     public static let minimumWidth = 80
@@ -48,11 +48,6 @@ public struct Layout: Equatable {
     public var statusRow = 0
     /// Tab labels on the lower divider (compact): pane and column range.
     public var tabs: [(Pane, Range<Int>)] = []
-
-    public static func == (a: Layout, b: Layout) -> Bool {
-        a.mode == b.mode && a.width == b.width && a.height == b.height && a.partitions == b.partitions
-            && a.otadata == b.otadata && a.detail == b.detail && a.hex == b.hex && a.integrity == b.integrity
-    }
 
     /// Rows of the hex pane (the lower area's height when the hex pane is not shown).
     public var hexRows: Int { hex?.height ?? lowerHeight }
@@ -101,7 +96,7 @@ public struct Layout: Equatable {
         l.upperSplit = 1 + partitionsWidth
         l.otadata = Rect(x: l.upperSplit + 1, y: y, width: otaWidth, height: upper)
         y += upper
-        if !s.hasPartitions {
+        if !s.showsOTAPane {
             // A lone app image, table or otadata file: the upper row only explains.
             l.partitions.width = inner
             l.otadata = Rect(x: width - 1, y: y, width: 0, height: 0)

@@ -24,12 +24,27 @@ enum MapBar {
     /// Bytes the bar covers: the file, or further when the table describes a bigger flash.
     static func total(_ s: AppState) -> Int {
         let ends = s.layout.partitions.map { Int(min($0.entry.end, UInt64(Int.max))) }
-        return max(s.document.count, ends.max() ?? 0)
+        let flash = s.layout.kind == .flashImage ? (s.layout.bootloader?.image.flash.flashSize ?? 0) : 0
+        return max(s.document.count, ends.max() ?? 0, flash)
     }
 
     static func regions(_ s: AppState) -> [Region] {
         let l = s.layout
         let total = total(s)
+        guard l.kind == .flashImage else {
+            // A lone file: the image (or table, or otadata) and what follows it.
+            let n = s.document.count
+            let used = l.image?.lengthWithSignature.map { min($0, n) } ?? n
+            let label: [String] = switch l.kind {
+            case .appImage: ["app image", "app", "A"]
+            case .bootloaderImage: ["bootloader image", "bootloader", "BL"]
+            case .partitionTable: ["partition table", "table", "PT"]
+            default: ["otadata", "ota", "o"]
+            }
+            var out = [Region(range: 0..<max(1, used), kind: l.kind == .appImage ? .app : .data, labels: label)]
+            if used < n { out.append(Region(range: used..<n, kind: .free, labels: ["after the image", "rest", ""])) }
+            return out
+        }
         var named: [Region] = []
         if let b = l.bootloader {
             let end = l.table?.offset ?? (b.offset + (b.image.length ?? 0x1000))
@@ -40,12 +55,8 @@ enum MapBar {
         }
         for p in l.partitions where p.entry.size > 0 {
             let lo = Int(p.entry.offset), hi = Int(min(p.entry.end, UInt64(Int.max)))
-            let name = p.name
-            var labels = [name]
-            if name.count > 3 { labels.append(String(name.prefix(3))) }
-            labels.append(String(name.prefix(2)))
-            labels.append(String(name.prefix(1)))
-            named.append(Region(range: lo..<hi, kind: p.entry.isApp ? .app : .data, labels: labels, partition: name))
+            let labels = abbreviations(p.name)
+            named.append(Region(range: lo..<hi, kind: p.entry.isApp ? .app : .data, labels: labels, partition: p.name))
         }
         named.sort { $0.range.lowerBound < $1.range.lowerBound }
         // Gaps between named regions (drop overlaps: the earlier one wins the columns).
@@ -74,10 +85,29 @@ enum MapBar {
             var missing = r
             missing.range = max(n, r.range.lowerBound)..<r.range.upperBound
             missing.kind = .missing
-            missing.labels = r.partition == nil ? ["not in file", "n/a", ""] : r.labels
+            missing.labels = ["not in file", "absent", ""]
             split.append(missing)
         }
         return split
+    }
+
+    /// Shorter and shorter names for a small segment: "ota_0" → ota0, o0; "phy_init" → pi;
+    /// "factory" → fac, fa.
+    static func abbreviations(_ name: String) -> [String] {
+        var out = [name]
+        let parts = name.split(separator: "_").filter { !$0.isEmpty }
+        let digits = String(name.reversed().prefix { $0.isNumber }.reversed())
+        if parts.count > 1 {
+            out.append(parts.joined())
+            let initials = parts.map { String($0.prefix(1)) }.joined()
+            out.append(digits.isEmpty || initials.hasSuffix(digits) ? initials : String(initials.dropLast()) + digits)
+        } else if name.count > 3 {
+            out.append(String(name.prefix(3)))
+        }
+        out.append(String(name.prefix(2)))
+        out.append(String(name.prefix(1)))
+        var seen = Set<String>()
+        return out.filter { !$0.isEmpty && seen.insert($0).inserted }
     }
 
     /// Columns per region: proportional to size, but every named region gets at least two

@@ -8,7 +8,8 @@ enum Modals {
         let g = s.glyphs
         switch m {
         case .help(let scroll):
-            box(&buf, s, title: "FlashScope keys", lines: helpLines(s), hints: footer(s), preferredWidth: 92, scroll: scroll, fullHeight: true)
+            let w = min(buf.width - 2, 92) - 4
+            box(&buf, s, title: "FlashScope keys", lines: helpLines(s, width: w), hints: footer(s), preferredWidth: 92, scroll: scroll, fullHeight: true)
         case .plan(let p):
             box(&buf, s, title: p.kind.title, lines: planLines(s, p), hints: footer(s), preferredWidth: 84, scroll: p.scroll)
         case .info(let title, let spans, let isError):
@@ -49,6 +50,18 @@ enum Modals {
         buf.drawKeyHints(hints, x: inner.x + 1, y: inner.maxY - 1, width: inner.width - 2)
     }
 
+    /// Words of `text` in lines of at most `width` columns.
+    static func wrapWords(_ text: String, width: Int) -> [String] {
+        var out: [String] = []
+        var line = ""
+        for word in text.split(separator: " ") {
+            if !line.isEmpty && line.count + 1 + word.count > width { out.append(line); line = "" }
+            line += (line.isEmpty ? "" : " ") + word
+        }
+        if !line.isEmpty || out.isEmpty { out.append(line) }
+        return out
+    }
+
     /// Splits a long single-style line at spaces to fit `width`.
     static func wrap(_ span: Span, width: Int) -> [[Span]] {
         guard span.text.count > width, width > 10 else { return [[span]] }
@@ -67,13 +80,14 @@ enum Modals {
 
     // MARK: Help
 
-    static func helpLines(_ s: AppState) -> [[Span]] {
+    static func helpLines(_ s: AppState, width: Int = 200) -> [[Span]] {
         let g = s.glyphs
-        var out: [[Span]] = [
-            [Span("What the ESP-IDF bootloader sees in this image, and what the OTA functions would write.", role: .dim)],
-            [Span("Nothing touches the input file: edits stay in memory until saved as a new file.", role: .dim)],
-            [],
-        ]
+        var out: [[Span]] = []
+        for text in ["What the ESP-IDF bootloader sees in this image, and what the OTA functions would write.",
+                     "Nothing touches the input file: edits stay in memory until saved as a new file."] {
+            out += wrapWords(text, width: width).map { [Span($0, role: .dim)] }
+        }
+        out.append([])
         let order: [KeyContext] = [.global, .partitions, .otadata, .hex, .hexEdit, .detail, .plan, .prompt, .quitGuard]
         for context in order {
             let bindings = KeyMap.bindings.filter { $0.context == context }
@@ -81,7 +95,12 @@ enum Modals {
             out.append([Span(context.rawValue, role: .header)])
             for b in bindings {
                 let keys = b.keys.map { KeyMap.label($0, glyphs: g) }.joined(separator: " ")
-                out.append([Span("  " + keys.padded(to: 16), role: .accent, bold: true), Span(b.help)])
+                let keyWidth = 12
+                var first = true
+                for piece in wrapWords(b.help, width: max(10, width - keyWidth - 2)) {
+                    out.append([Span("  " + (first ? keys : "").padded(to: keyWidth), role: .accent, bold: true), Span(piece)])
+                    first = false
+                }
             }
             out.append([])
         }

@@ -24,10 +24,14 @@ enum OTAPane {
     }
 
     static func draw(_ buf: inout ScreenBuffer, _ s: AppState, _ l: Layout) {
-        guard s.hasPartitions else { return }
+        guard s.showsOTAPane else { return }
         let g = s.glyphs
         let rect = l.otadata
-        guard let od = s.layout.otadataPartition else {
+        if s.layout.kind == .partitionTable {
+            buf.drawText("no otadata in a table file", x: rect.x + 1, y: rect.y, width: rect.width - 2, role: .dim, glyphs: g)
+            return
+        }
+        guard s.layout.kind == .otadata || s.layout.otadataPartition != nil else {
             let lines = [[Span("no otadata partition", role: .warning, bold: true)],
                          [Span("The bootloader starts factory (or the first", role: .dim)],
                          [Span("app that verifies); commit is not possible.", role: .dim)]]
@@ -37,14 +41,16 @@ enum OTAPane {
             return
         }
         guard let data = s.layout.otadata else {
-            buf.drawText("otadata @\(Hex.short(od.offset)) is not in the file", x: rect.x + 1, y: rect.y, width: rect.width - 2, role: .warning, glyphs: g)
+            buf.drawText("otadata @\(Hex.short(s.layout.otadataPartition?.offset ?? 0)) is not in the file", x: rect.x + 1, y: rect.y, width: rect.width - 2, role: .warning, glyphs: g)
             return
         }
         let wide = rect.width >= 44
         let (c0, c1) = columns(rect)
         let cols = [c0, c1]
         let slots = BootSlots(s.layout.table?.entries ?? [])
-        let active = data.activeSector
+        // The sector the bootloader decides with (after its own rollback writes), else the app's view.
+        let active = s.layout.boot?.activeSector ?? data.activeSector
+        let bootWrites = s.layout.boot?.writes ?? []
         let labelX = rect.x + 1
 
         var labels = ["", "seq", "state", "crc", "calc", "valid", "slot"]
@@ -96,6 +102,8 @@ enum OTAPane {
             if let why = e.invalidReason {
                 let short = why.hasPrefix("CRC") ? "bad CRC" : why.hasPrefix("state ") ? String(why.dropFirst(6)) : why.hasPrefix("seq") ? "seq erased" : why
                 cell(e.isErased ? "erased" : "no: \(short)", e.isErased ? .erased : .invalid)
+            } else if let w = bootWrites.first(where: { $0.sector == k }) {
+                cell(w.why == .abortPending ? "yes, aborts" : w.why == .markPending ? "yes, pending" : "yes", .warning)
             } else {
                 cell("yes", .valid)
             }

@@ -103,11 +103,11 @@ enum PartitionsPane {
             lines.append([Span("Try --pt-offset, or look at the hex pane (Tab).", role: .dim)])
         case .appImage, .bootloaderImage:
             if let img = l.image {
-                let what = l.kind == .appImage ? "App image" : "Bootloader image"
-                var first = [Span(what, role: .title, bold: true), Span(" \(g.middleDot) \(img.chip?.name ?? Chip.describe(id: img.chipID)) \(g.middleDot) \(img.segmentCount) segments")]
-                if let d = img.appDescriptor { first.append(Span(" \(g.middleDot) \"\(d.projectName)\" \(d.version)", role: .accent)) }
-                lines.append(first)
-                lines.append([Span("Details, segments and integrity are in the panes below; stage it into a flash image with 's' there.", role: .dim)])
+                lines.append([Span(l.kind == .appImage ? "App image" : "Bootloader image", role: .title, bold: true),
+                              Span(" \(g.middleDot) \(s.document.count) bytes \(g.middleDot) open a flash dump and press s there to stage it", role: .dim)])
+                lines += DetailPane.imageLines(s, img, partitionSize: nil).flatMap {
+                    DetailPane.flow($0, width: rect.width - 2, separator: " \(g.middleDot) ")
+                }
             }
         case .partitionTable:
             lines.append([Span("Partition table file", role: .title, bold: true)])

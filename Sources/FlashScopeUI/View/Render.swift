@@ -100,24 +100,24 @@ enum Screen {
 
         // Partitions | OTA data.
         buf.drawRule(x: 0, y: l.upperDivider, width: l.width, joinsBox: true, glyphs: g)
-        if s.hasPartitions {
+        if s.showsOTAPane {
             buf.set(Cell(char: g.teeDown, role: .border), atX: l.upperSplit, y: l.upperDivider)
             buf.fill(Rect(x: l.upperSplit, y: l.upperDivider + 1, width: 1, height: l.lowerDivider - l.upperDivider - 1),
                      char: g.box.vertical, role: .border)
         }
         title(&buf, x: 1, y: l.upperDivider, width: l.partitions.width, PartitionsPane.title(s), focused: s.focus == .partitions, g)
-        if s.hasPartitions {
+        if s.showsOTAPane {
             title(&buf, x: l.upperSplit + 1, y: l.upperDivider, width: l.otadata.width, OTAPane.title(s, width: l.otadata.width), focused: s.focus == .otadata, g)
         }
 
         // Lower area.
         buf.drawRule(x: 0, y: l.lowerDivider, width: l.width, joinsBox: true, glyphs: g)
-        if s.hasPartitions {
+        if s.showsOTAPane {
             buf.set(Cell(char: l.lowerSplit == l.upperSplit ? g.cross : g.teeUp, role: .border), atX: l.upperSplit, y: l.lowerDivider)
         }
         if l.mode == .wide, let split = l.lowerSplit, let detail = l.detail, let hex = l.hex, let iy = l.integrityDivider,
            let integrity = l.integrity {
-            if split != l.upperSplit || !s.hasPartitions {
+            if split != l.upperSplit || !s.showsOTAPane {
                 buf.set(Cell(char: g.teeDown, role: .border), atX: split, y: l.lowerDivider)
             }
             buf.fill(Rect(x: split, y: detail.y, width: 1, height: detail.height), char: g.box.vertical, role: .border)
@@ -222,7 +222,7 @@ enum Screen {
         let g = s.glyphs
         let focusedLower = Pane.lower.contains(s.focus)
         if focusedLower {
-            let end = l.upperSplit > 0 && s.hasPartitions ? l.upperSplit : l.width - 1
+            let end = l.upperSplit > 0 && s.showsOTAPane ? l.upperSplit : l.width - 1
             buf.fill(Rect(x: 1, y: l.lowerDivider, width: end - 1, height: 1), char: g.focusedBox.horizontal, role: .focusBorder)
         }
         for (pane, range) in l.tabs {
@@ -314,7 +314,8 @@ enum Screen {
                           x: 0, y: y, width: w, glyphs: g)
             return
         }
-        buf.drawKeyHints(KeyMap.hints(s), x: 0, y: y, width: w)
+        // A dialog shows its own keys.
+        if s.modal == nil { buf.drawKeyHints(KeyMap.hints(s), x: 0, y: y, width: w) }
     }
 
     static func baseNameKeepingSlash(_ p: String) -> String {
