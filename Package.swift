@@ -21,13 +21,15 @@ let package = Package(
             cSettings: [.define("_XOPEN_SOURCE_EXTENDED"), .define("_DEFAULT_SOURCE")],
             linkerSettings: [.linkedLibrary("ncursesw")]
         ),
+        // SIGBUS guard for read-only file mappings (a file truncated under us must not kill the process).
+        .target(name: "CFileGuard", path: "Sources/CFileGuard"),
         // Pure formats: bytes in, values and diagnostics out. No files, no terminal.
         .target(name: "FlashFormats", dependencies: [
             "CZlib",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // The document: memory-mapped image, edit overlay, whole-image analysis, OTA operations, saving.
-        .target(name: "FlashModel", dependencies: ["FlashFormats"]),
+        .target(name: "FlashModel", dependencies: ["FlashFormats", "CFileGuard"]),
         // Terminal-free screen buffer and drawing helpers.
         .target(name: "ScreenKit"),
         // The only code that talks to the terminal (ncurses).

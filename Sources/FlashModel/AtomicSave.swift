@@ -182,7 +182,7 @@ final class FileCopier {
 
     typealias CopyFileRange = @convention(c) (Int32, UnsafeMutablePointer<Int64>?, Int32, UnsafeMutablePointer<Int64>?, Int, UInt32) -> Int
     /// glibc's `copy_file_range` (2.27+), looked up at run time: Swift's Glibc module does not export it.
-    nonisolated(unsafe) static let copyFileRange: CopyFileRange? = {
+    static let copyFileRange: CopyFileRange? = {
         #if os(Linux)
         guard let sym = dlsym(dlopen(nil, RTLD_NOW), "copy_file_range") else { return nil }
         return unsafeBitCast(sym, to: CopyFileRange.self)

@@ -1,4 +1,3 @@
-import Dispatch
 import FlashFormats
 
 /// An image being looked at and possibly edited: the original bytes plus an overlay of changed
@@ -251,62 +250,6 @@ public final class FlashDocument: ByteSource {
         let d = Checksums.sha256(self, range)
         shaCache[key] = (st, d)
         return d
-    }
-
-    /// Below this many bytes in all, `prefetchDigests` leaves the digests to be computed one by one.
-    static let parallelDigestMinimum = 1 << 20
-
-    /// Computes the digests of these ranges that are not cached yet, several at once on the machine's
-    /// cores (the apps of an image are independent), and caches them: the later one-by-one calls find
-    /// them there. Only a hint: the values are exactly what those calls would compute.
-    /// The document must not be edited meanwhile (nothing else runs during the call).
-    func prefetchDigests(sha: [Range<Int>], xor: [[Range<Int>]]) {
-        enum Job { case sha(Range<Int>), xor([Range<Int>]) }
-        var jobs: [(job: Job, bytes: Int)] = []
-        var seenSHA = Set<CacheKey>(), seenXOR = Set<[CacheKey]>()
-        for r in sha where !r.isEmpty && digestOwner([r]) === self {
-            let key = CacheKey(lo: r.lowerBound, hi: r.upperBound)
-            guard seenSHA.insert(key).inserted else { continue }
-            if let c = shaCache[key], c.stamp == stamp([r]) { continue }
-            jobs.append((.sha(r), r.count))
-        }
-        for rs in xor where digestOwner(rs) === self {
-            let key = rs.map { CacheKey(lo: $0.lowerBound, hi: $0.upperBound) }
-            guard seenXOR.insert(key).inserted else { continue }
-            if let c = xorCache[key], c.stamp == stamp(rs) { continue }
-            // The XOR fold runs about eight times faster than SHA-256: weigh it so.
-            jobs.append((.xor(rs), rs.reduce(0) { $0 + $1.count } / 8))
-        }
-        guard jobs.count > 1, jobs.reduce(0, { $0 + $1.bytes }) >= Self.parallelDigestMinimum else { return }
-        jobs.sort { $0.bytes > $1.bytes }   // longest first: the cores finish together
-        // Reading is safe from several threads (nothing is edited while this runs), and each job writes
-        // only its own result slot.
-        struct Work: @unchecked Sendable {
-            let doc: FlashDocument
-            let jobs: [Job]
-            let sha: UnsafeMutablePointer<[UInt8]>
-            let xor: UnsafeMutablePointer<UInt8>
-        }
-        let work = Work(doc: self, jobs: jobs.map(\.job), sha: .allocate(capacity: jobs.count), xor: .allocate(capacity: jobs.count))
-        work.sha.initialize(repeating: [], count: jobs.count)
-        work.xor.initialize(repeating: 0, count: jobs.count)
-        defer {
-            work.sha.deinitialize(count: jobs.count)
-            work.sha.deallocate()
-            work.xor.deallocate()
-        }
-        DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
-            switch work.jobs[i] {
-            case .sha(let r): work.sha[i] = Checksums.sha256(work.doc, r)
-            case .xor(let rs): work.xor[i] = Checksums.xorChecksum(work.doc, ranges: rs)
-            }
-        }
-        for (i, j) in jobs.enumerated() {
-            switch j.job {
-            case .sha(let r): shaCache[CacheKey(lo: r.lowerBound, hi: r.upperBound)] = (stamp([r]), work.sha[i])
-            case .xor(let rs): xorCache[rs.map { CacheKey(lo: $0.lowerBound, hi: $0.upperBound) }] = (stamp(rs), work.xor[i])
-            }
-        }
     }
 
     fileprivate func cachedXOR(_ ranges: [Range<Int>]) -> UInt8 {

@@ -254,7 +254,6 @@ extension FlashLayout {
         // Apps, verified with the MMU page size a default build of this bootloader uses.
         let blChip = layout.bootloader?.chip
         let mmuPage = blChip?.defaultMMUPageSize(flashSize: layout.bootloader?.image.flash.flashSize)
-        prefetchAppDigests(s, digests: digests, apps: layout.partitions.filter { $0.entry.isApp && $0.presence != .absent }.map(\.entry))
         for p in layout.partitions where p.entry.isApp {
             let e = p.entry
             let content: ImageSlot = p.presence == .absent ? .absent

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CFileGuard
 import FlashFormats
 
 /// Why a file could not be opened, with the exit code the CLI uses for it.
@@ -17,19 +18,17 @@ public struct FileError: Error, CustomStringConvertible, Sendable {
 
 func errnoText(_ e: Int32 = errno) -> String { String(cString: strerror(e)) }
 
-/// An input file's bytes, copied into memory when it is opened: the only place FlashScope reads an
-/// input file. (The name is historical: it used to be a memory map.)
+/// A read-only memory map of an input file: the only place FlashScope reads one.
 ///
-/// Why a copy and not `mmap`: a mapped file that another process truncates raises SIGBUS on the next
-/// access past its new end, which would kill the program in the middle of a report or a save. A copy
-/// turns every change into an ordinary error instead: the bytes are read once with `read(2)`; a file
-/// that ends early, grows, or whose size or modification time differs after the read was changed while
-/// being read and is refused (`.changedOnDisk`). Later changes cannot touch the copy;
-/// `changedOnDisk()` notices them before anything is saved.
+/// Mapping costs nothing up front and only the pages looked at are read, so a 128 MiB dump is shown
+/// with a few MiB of memory. A mapped file that another process truncates would raise SIGBUS on the
+/// next access past its new end; the mapping is registered with a SIGBUS guard (CFileGuard) that maps
+/// zeros over the vanished pages instead and counts the fault, and `changedWhileOpen` reports it so
+/// the caller refuses the result (exit 75) rather than dying. Files over `maxSize` are refused before
+/// anything is mapped (no ESP flash is that large).
 ///
-/// Files over `maxSize` are refused before any byte is read (no ESP flash is that large), so a sparse
-/// multi-GiB file costs neither memory nor time. Immutable after `init`, so sharing it across threads
-/// is safe (`@unchecked Sendable`: the buffer is never written after `init`).
+/// Immutable after `init`, so sharing it across threads is safe (`@unchecked Sendable`: nothing is
+/// ever written through the pointer).
 public final class MappedFile: ByteSource, @unchecked Sendable {
     /// Twice the largest flash an image header can declare (128 MiB).
     public static let maxSize = 256 << 20
@@ -40,7 +39,7 @@ public final class MappedFile: ByteSource, @unchecked Sendable {
     public let device: UInt64
     public let inode: UInt64
     public let modified: timespec
-    private let base: UnsafeMutableRawPointer?
+    private let base: UnsafeRawPointer?
 
     public init(path: String) throws(FileError) {
         self.path = path
@@ -71,35 +70,20 @@ public final class MappedFile: ByteSource, @unchecked Sendable {
         modified = st.st_mtim
         count = size
         guard size > 0 else { base = nil; return }
-
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
-        var done = 0
-        while done < size {
-            let n = read(fd, buffer + done, size - done)
-            if n < 0 {
-                if errno == EINTR || errno == EAGAIN { continue }
-                let e = errno
-                buffer.deallocate()
-                throw FileError(.io, path, "read failed after \(done) of \(size) bytes: \(errnoText(e))")
-            }
-            if n == 0 {
-                buffer.deallocate()
-                throw FileError(.changedOnDisk, path, "shrank from \(size) to \(done) bytes while being read; nothing was done (try again when it no longer changes)")
-            }
-            done += n
+        _ = fg_install()
+        guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
+            throw FileError(.io, path, "cannot map \(size) bytes: \(errnoText())")
         }
-        // The copy is only good if nothing changed during it: no more bytes, same size and mtime.
-        var probe: UInt8 = 0
-        var after = stat()
-        if read(fd, &probe, 1) != 0 || fstat(fd, &after) != 0 || Int(after.st_size) != size
-            || after.st_mtim.tv_sec != st.st_mtim.tv_sec || after.st_mtim.tv_nsec != st.st_mtim.tv_nsec {
-            buffer.deallocate()
-            throw FileError(.changedOnDisk, path, "changed while being read; nothing was done (try again when it no longer changes)")
-        }
-        base = buffer
+        _ = fg_register(p, size)
+        base = UnsafeRawPointer(p)
     }
 
-    deinit { base?.deallocate() }
+    deinit {
+        if let base {
+            fg_unregister(base)
+            munmap(UnsafeMutableRawPointer(mutating: base), count)
+        }
+    }
 
     public func forEachChunk(in range: Range<Int>, _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
         let r = clip(range)
@@ -107,30 +91,18 @@ public final class MappedFile: ByteSource, @unchecked Sendable {
         try body(UnsafeRawBufferPointer(start: base + r.lowerBound, count: r.count))
     }
 
-    /// True when the file on disk is no longer the one read (replaced, resized or modified).
-    /// - Parameter compareContent: also read the file again and compare it with the copy. File times
-    ///   have a granularity of a few milliseconds, so a same-size rewrite right after the read can keep
-    ///   the same mtime; saving uses this before it writes anything.
-    public func changedOnDisk(compareContent: Bool = false) -> Bool {
+    /// True when reading the mapping hit pages the file no longer has (it shrank while open): those
+    /// bytes read as zeros, so nothing computed from them may be trusted.
+    public var changedWhileOpen: Bool { base.map { fg_fault_count($0) > 0 } ?? false }
+
+    /// True when the file on disk is no longer the one opened (replaced, resized, modified — the mtime
+    /// is compared to the nanosecond), or it shrank while mapped.
+    public func changedOnDisk() -> Bool {
+        if changedWhileOpen { return true }
         var st = stat()
         guard stat(path, &st) == 0 else { return true }
-        if UInt64(st.st_dev) != device || UInt64(st.st_ino) != inode || Int(st.st_size) != count
-            || st.st_mtim.tv_sec != modified.tv_sec || st.st_mtim.tv_nsec != modified.tv_nsec { return true }
-        guard compareContent, let base else { return false }
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
-        guard fd >= 0 else { return true }
-        defer { close(fd) }
-        let chunk = 1 << 20
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 16)
-        defer { buffer.deallocate() }
-        var done = 0
-        while done < count {
-            let n = read(fd, buffer, Swift.min(chunk, count - done))
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0, memcmp(buffer, base + done, n) == 0 else { return true }
-            done += n
-        }
-        return read(fd, buffer, 1) != 0
+        return UInt64(st.st_dev) != device || UInt64(st.st_ino) != inode || Int(st.st_size) != count
+            || st.st_mtim.tv_sec != modified.tv_sec || st.st_mtim.tv_nsec != modified.tv_nsec
     }
 
     static func sizeText(_ n: Int) -> String {

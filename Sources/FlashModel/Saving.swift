@@ -30,7 +30,7 @@ public enum ImageSaver {
                             regionFiles: Bool = true, chip: Chip? = nil) throws(FileError) -> Result {
         var backup: String?
         if let file = doc.file {
-            if file.changedOnDisk(compareContent: true) {
+            if file.changedOnDisk() {
                 throw FileError(.changedOnDisk, file.path, "changed on disk since it was opened; nothing was saved (open it again)")
             }
             let same = sameFile(path, file)

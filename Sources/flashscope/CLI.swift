@@ -83,6 +83,10 @@ struct Opened {
         } catch {
             throw CLIError("\(path): \(error)", code: CLIError.Code.notAnImage)
         }
+        // The file shrank while it was being read: what was read past its new end is not its content.
+        if file.changedWhileOpen {
+            throw CLIError("\(path): shrank while being read; nothing was done (try again when it no longer changes)", code: CLIError.Code.changed)
+        }
     }
 }
 

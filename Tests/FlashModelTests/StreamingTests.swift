@@ -6,8 +6,7 @@ import FlashFormats
 @testable import FlashModel
 
 // Correctness of the fast paths behind the benchmarks (issue 6): reading an overlaid document in
-// runs, scratch copies that share the digest cache, digests computed ahead in parallel, and saving
-// through copy_file_range. No timing here: `scripts/bench` measures.
+// runs, scratch copies that share the digest cache, and saving through copy_file_range. No timing here: `scripts/bench` measures.
 
 /// Deterministic bytes that differ from sector to sector.
 private func noise(_ n: Int, seed: UInt64 = 0x9E37_79B9_7F4A_7C15) -> [UInt8] {
@@ -67,38 +66,6 @@ private func noise(_ n: Int, seed: UInt64 = 0x9E37_79B9_7F4A_7C15) -> [UInt8] {
     try doc.write([0], at: a.lowerBound, label: "edit parent")
     #expect(scratch.digests.sha256(a) == Checksums.sha256(scratch, a))
     #expect(doc.digests.sha256(a) == Checksums.sha256(doc, a))
-}
-
-@Test func prefetchedDigestsAreTheOnesComputedOneByOne() throws {
-    let doc = FlashDocument(bytes: noise(3 << 20))
-    let ranges = [0..<(1 << 20), (1 << 20)..<(2 << 20) + 17, (2 << 20)..<(3 << 20) - 3]
-    doc.prefetchDigests(sha: ranges, xor: ranges.map { [$0] })
-    for r in ranges {
-        #expect(doc.digests.sha256(r) == Checksums.sha256(ByteArray(doc.bytes(0..<doc.count)), r))
-        #expect(doc.digests.xorChecksum([r]) == Checksums.xorChecksum(doc, ranges: [r]))
-    }
-    // An edit invalidates what was prefetched.
-    try doc.write([0xAB], at: 100, label: "e")
-    #expect(doc.digests.sha256(ranges[0]) == Checksums.sha256(ByteArray(doc.bytes(0..<doc.count)), ranges[0]))
-}
-
-@Test func layoutIsTheSameWithPrefetchedDigests() throws {
-    // Apps big enough (3 × ~0.5 MB) for the parallel path, one of them with a wrong digest.
-    var b = FlashImageBuilder.twoOTA()
-    for (i, slot) in ["factory", "ota_0", "ota_1"].enumerated() {
-        var app = AppImageBuilder.typicalApp(project: "p", version: "\(i)", codeSize: 0x80000, seed: UInt8(i)).bytes()
-        if i == 2 { app[app.count - 1] ^= 1 }
-        b.app(slot, app)
-    }
-    b.otadata(OTAEntry(seq: 1, state: OTAState.undefined), nil)
-    let bytes = b.bytes()
-    let doc = FlashDocument(bytes: bytes)
-    let fast = try analyze(doc)
-    let plain = try FlashLayout.analyze(ByteArray(bytes))
-    #expect(fast.apps.map { $0.image?.sha256Computed } == plain.apps.map { $0.image?.sha256Computed })
-    #expect(fast.apps.map { $0.image?.checksumComputed } == plain.apps.map { $0.image?.checksumComputed })
-    #expect(fast.apps.map { $0.verdict.bootable } == [true, true, false])
-    #expect(fast.diagnostics.map(\.message) == plain.diagnostics.map(\.message))
 }
 
 @Test func savingCopiesUnchangedRunsAndWritesEdits() throws {

@@ -1,0 +1,21 @@
+#ifndef CFILEGUARD_H
+#define CFILEGUARD_H
+#include <stddef.h>
+
+/// Makes read-only file mappings survive the file shrinking under them.
+///
+/// Touching a page of a mapping past the end of a file that another process truncated raises SIGBUS.
+/// For registered mappings the handler maps a zero page over the faulting address, counts the fault
+/// and lets the access complete; the program then notices `fg_fault_count()` and reports the file as
+/// changed instead of dying. SIGBUS anywhere else keeps its default action.
+
+/// Installs the SIGBUS handler (idempotent). Returns 0 on success.
+int fg_install(void);
+/// Registers [base, base + length) as a guarded mapping. Returns 0, or -1 when the table is full.
+int fg_register(const void *base, size_t length);
+/// Forgets a mapping registered with `base`.
+void fg_unregister(const void *base);
+/// Faults absorbed inside [base, base + length) since it was registered (0 when none or unknown).
+unsigned long fg_fault_count(const void *base);
+
+#endif
