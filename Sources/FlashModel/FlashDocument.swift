@@ -57,6 +57,9 @@ public final class FlashDocument: ByteSource {
     public func snapshot() -> any ByteSource { Snapshot(base: base, overlay: overlay, keys: overlayKeys) }
     public convenience init(bytes: [UInt8]) { self.init(ByteArray(bytes)) }
 
+    /// Releases the input file's pages of `range` from this process (see `MappedFile.releasePages`).
+    public func releasePages(_ range: Range<Int>) { file?.releasePages(range) }
+
     public var isModified: Bool { !overlay.isEmpty }
     public var canUndo: Bool { !undoStack.isEmpty }
     public var canRedo: Bool { !redoStack.isEmpty }

@@ -91,6 +91,18 @@ public final class MappedFile: ByteSource, @unchecked Sendable {
         try body(UnsafeRawBufferPointer(start: base + r.lowerBound, count: r.count))
     }
 
+    /// Lets go of the pages of `range` this process has read (they stay in the page cache and are read
+    /// back on the next access), so a long scan — a CRC-32 of a 112 MiB partition — does not leave its
+    /// whole range counted in the process's memory.
+    public func releasePages(_ range: Range<Int>) {
+        guard let base else { return }
+        let r = clip(range)
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let lo = (r.lowerBound + page - 1) / page * page, hi = r.upperBound / page * page
+        guard hi > lo else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + lo), hi - lo, MADV_DONTNEED)
+    }
+
     /// True when reading the mapping hit pages the file no longer has (it shrank while open): those
     /// bytes read as zeros, so nothing computed from them may be trusted.
     public var changedWhileOpen: Bool { base.map { fg_fault_count($0) > 0 } ?? false }

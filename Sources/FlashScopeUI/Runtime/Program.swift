@@ -75,6 +75,7 @@ public final class Program {
         let slice = j.position..<end
         j.crc = Checksums.crc32(doc, slice, seed: j.crc)
         if j.erased { j.erased = Self.allErased(doc, slice) }
+        doc.releasePages(slice)   // a scan of a big partition must not stay in our memory
         j.position = end
         if end >= j.key.hi {
             job = nil
