@@ -87,8 +87,8 @@ struct StoryTests {
         #expect(status.trimmingCharacters(in: .whitespacesAndNewlines) == "130")
     }
 
-    @Test("SIGTERM restores the terminal too")
-    func sigtermRestoresTerminal() throws {
+    @Test("SIGTERM and SIGHUP restore the terminal too", arguments: [SIGTERM, SIGHUP])
+    func signalRestoresTerminal(signal: Int32) throws {
         let (dir, _, _) = try copy(sample)
         defer { _ = shell("rm -rf \(quote(dir))") }
         // The inner shell records its pid and becomes flashscope (a background job would get
@@ -99,13 +99,13 @@ struct StoryTests {
         defer { t.kill() }
         try #require(t.waitFor("Partitions"))
         let pid = try #require(Paths.read(dir + "/pid").flatMap { Int32(String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) })
-        Glibc.kill(pid, SIGTERM)
+        Glibc.kill(pid, signal)
         #expect(t.waitForExit() == 0)
         let stty = String(decoding: try #require(Paths.read(dir + "/stty.txt")), as: UTF8.self)
         let words = stty.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == ";" }).map(String.init)
         #expect(words.contains("icanon") && words.contains("echo"), "restored:\n\(stty)")
         let status = String(decoding: try #require(Paths.read(dir + "/status")), as: UTF8.self)
-        #expect(status.trimmingCharacters(in: .whitespacesAndNewlines) == "143")
+        #expect(status.trimmingCharacters(in: .whitespacesAndNewlines) == String(128 + signal))
     }
 
     @Test("resize to below 80×24 and back")
