@@ -407,6 +407,21 @@ public struct AppImageBuilder: Sendable {
         return b
     }
 
+    /// A valid app of under 1 KiB: a flash-mapped DROM segment that starts with `esp_app_desc_t` and a
+    /// DRAM segment; checksum and SHA-256 correct, MMU-consistent on a 64 KiB boundary. The fixture
+    /// shape for mutation tests and fuzz seeds, where size matters more than realism.
+    public static func smallApp(chip: Chip = .esp32, project: String, version: String, seed: UInt8 = 1,
+                                appendHash: Bool = true) -> [UInt8] {
+        var b = AppImageBuilder(chip: chip)
+        let map = windows(chip)
+        let desc = AppDescriptorBuilder(projectName: project, version: version, idfVersion: "v5.5.1",
+                                        date: "Nov 24 2026", time: "12:00:00").bytes()
+        b.segments = [.init(loadAddress: map.drom + 0x20, data: desc + pattern(count: 0x40, seed: seed)),
+                      .init(loadAddress: map.dram, data: pattern(count: 0x40, seed: seed &+ 1))]
+        b.appendHash = appendHash
+        return b.bytes()
+    }
+
     static func windows(_ chip: Chip) -> (drom: UInt32, irom: UInt32, dram: UInt32, iram: UInt32) {
         switch chip.id {
         case Chip.esp32.id: (0x3F40_0000, 0x400D_0000, 0x3FFB_0000, 0x4008_0000)

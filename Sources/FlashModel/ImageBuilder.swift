@@ -31,6 +31,17 @@ public struct FlashImageBuilder: Sendable {
         ])
     }
 
+    /// Ciphertext-looking bytes (xorshift) everywhere except two plaintext otadata-like sectors at
+    /// 0xe000 (seq 1) and 0xf000 (seq 0): what `esptool read-flash` returns from a flash-encrypted ESP32.
+    public static func encryptedLooking(size: Int, seed: UInt8 = 0x5A) -> [UInt8] {
+        var out = AppImageBuilder.pattern(count: size, seed: seed)
+        for (at, seq) in [(0xE000, UInt32(1)), (0xF000, UInt32(0))] where at + 0x1000 <= size {
+            out.replaceSubrange(at..<(at + 0x1000), with: [UInt8](repeating: 0xFF, count: 0x1000))
+            out.replaceSubrange(at..<(at + 32), with: OTAEntry(seq: seq, state: OTAState.undefined).bytes())
+        }
+        return out
+    }
+
     public func partition(_ name: String) -> PartitionEntry? { partitions.first { $0.name == name } }
 
     /// Places an app image at the start of partition `name`.

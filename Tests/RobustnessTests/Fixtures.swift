@@ -9,32 +9,13 @@ import FlashModel
 /// Small fixtures built with the project's encoders (no checked-in binaries), and the structure
 /// boundaries and header fields of each, for the mutation tests.
 enum Fixture {
-    /// A valid app of under 1 KiB for `chip`: a flash-mapped DROM segment that starts with
-    /// `esp_app_desc_t` and a DRAM segment. Valid checksum and SHA-256; MMU-consistent on a 64 KiB boundary.
+    /// A valid app of under 1 KiB for `chip` (see `AppImageBuilder.smallApp`).
     static func app(_ chip: Chip = .esp32, version: String = "1.0.0", seed: UInt8 = 1, hash: Bool = true) -> [UInt8] {
-        var b = AppImageBuilder(chip: chip)
-        let (drom, dram): (UInt32, UInt32) = switch chip.id {
-        case Chip.esp32.id: (0x3F40_0020, 0x3FFB_0000)
-        case Chip.esp32s2.id: (0x3F00_0020, 0x3FFB_0000)
-        case Chip.esp32c3.id, Chip.esp32s3.id, Chip.esp32c2.id: (0x3C00_0020, 0x3FC8_0000)
-        default: (0x4200_0020, 0x4080_0000)
-        }
-        let desc = AppDescriptorBuilder(projectName: "robust", version: version, idfVersion: "v5.5.1",
-                                        date: "Nov 24 2026", time: "12:00:00").bytes()
-        b.segments = [.init(loadAddress: drom, data: desc + AppImageBuilder.pattern(count: 0x40, seed: seed)),
-                      .init(loadAddress: dram, data: AppImageBuilder.pattern(count: 0x40, seed: seed &+ 1))]
-        b.appendHash = hash
-        return b.bytes()
+        AppImageBuilder.smallApp(chip: chip, project: "robust", version: version, seed: seed, appendHash: hash)
     }
 
-    static let partitions: [PartitionEntry] = [
-        PartitionEntry(name: "nvs", type: 1, subtype: 0x02, offset: 0x9000, size: 0x4000),
-        PartitionEntry(name: "otadata", type: 1, subtype: 0x00, offset: 0xD000, size: 0x2000),
-        PartitionEntry(name: "phy_init", type: 1, subtype: 0x01, offset: 0xF000, size: 0x1000),
-        PartitionEntry(name: "factory", type: 0, subtype: 0x00, offset: 0x10000, size: 0x10000),
-        PartitionEntry(name: "ota_0", type: 0, subtype: 0x10, offset: 0x20000, size: 0x10000),
-        PartitionEntry(name: "ota_1", type: 0, subtype: 0x11, offset: 0x30000, size: 0x10000),
-    ]
+    /// ESP-IDF's two-OTA layout with 64 KiB app slots.
+    static let partitions = FlashImageBuilder.twoOTA(appSize: 0x10000).partitions
 
     /// A 256 KiB ESP32 image that analyses with no diagnostic at all: bootloader at 0x1000 (declaring
     /// 4 MB flash), table at 0x8000, otadata at 0xd000 (seq 1 VALID, seq 2 → ota_1), three valid apps.
@@ -55,15 +36,8 @@ enum Fixture {
 
     /// Ciphertext-looking bytes (xorshift) everywhere except two plaintext otadata-like sectors at
     /// 0xe000 and 0xf000: what `esptool read-flash` returns from a flash-encrypted ESP32.
-    static func encryptedLooking(size: Int = 0x120000) -> [UInt8] {
-        var rng = Random(seed: 0xC1F3)
-        var out = rng.bytes(size)
-        for (at, seq) in [(0xE000, UInt32(1)), (0xF000, UInt32(0))] {
-            out.replaceSubrange(at..<(at + 0x1000), with: [UInt8](repeating: 0xFF, count: 0x1000))
-            out.replaceSubrange(at..<(at + 32), with: OTAEntry(seq: seq, state: OTAState.undefined).bytes())
-        }
-        return out
-    }
+    static func encryptedLooking(size: Int = 0x120000) -> [UInt8] { FlashImageBuilder.encryptedLooking(size: size) }
+
 }
 
 /// xorshift64*: reproducible pseudo-random bytes.
