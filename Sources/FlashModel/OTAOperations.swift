@@ -96,8 +96,14 @@ public struct OTAPlanner {
     public let layout: FlashLayout
     public let settings: OTASettings
 
+    /// The app the device runs now (`esp_ota_get_running_partition`): what the bootloader started last,
+    /// i.e. the boot decision on the current bytes without the state changes a rollback bootloader makes
+    /// on the *next* boot (a PENDING_VERIFY app is the running one until then). Decided once per planner.
+    let running: String?
+
     public init(document: FlashDocument, layout: FlashLayout, settings: OTASettings) {
         self.document = document; self.layout = layout; self.settings = settings
+        running = Self.runningPartition(layout)
     }
 
     // MARK: Preconditions shared by every otadata operation
@@ -390,10 +396,7 @@ public struct OTAPlanner {
         return plan
     }
 
-    /// The app the device runs now (`esp_ota_get_running_partition`): what the bootloader started last, i.e.
-    /// the boot decision on the current bytes without the state changes a rollback bootloader makes on the
-    /// *next* boot (a PENDING_VERIFY app is the running one until then).
-    var running: String? {
+    static func runningPartition(_ layout: FlashLayout) -> String? {
         guard let t = layout.table, t.bootloaderAccepts else { return nil }
         if !layout.options.rollback { return layout.boot?.loaded }
         let verdicts = Dictionary(layout.apps.map { ($0.partition, $0.verdict) }, uniquingKeysWith: { a, _ in a })

@@ -45,9 +45,14 @@ struct Session {
         self.settings = OTASettings(rollback: image.rollback, idf: settings.idf == 5 ? .v5 : .v6)
         self.write = write
         file = image.file
+        current = opened.layout
     }
 
     var document: FlashDocument { opened.document }
+
+    /// The analysis of the document as it is now: the one made when the file was opened, until an
+    /// operation changes the bytes.
+    var current: FlashLayout
 
     func layout() throws -> FlashLayout {
         do { return try FlashLayout.analyze(document, digests: document.digests, options: opened.layout.options) }
@@ -55,16 +60,17 @@ struct Session {
     }
 
     mutating func run(_ make: (OTAPlanner) throws(OTAError) -> OTAPlan) throws {
-        let planner = OTAPlanner(document: document, layout: try layout(), settings: settings)
+        let planner = OTAPlanner(document: document, layout: current, settings: settings)
         let plan: OTAPlan
         do { plan = try make(planner) } catch { throw CLIError(error.description, code: CLIError.Code.refused) }
         lines += PlanText.lines(plan, settings: settings)
         reports.append(PlanText.json(plan))
         do { try document.apply(plan) } catch { throw CLIError(error.description, code: CLIError.Code.io) }
+        current = try layout()
     }
 
     func finish() throws {
-        let after = try layout()
+        let after = current
         var out = lines
         var top: [(String, JSON)] = [("operations", .array(reports))]
         if let b = after.boot {
