@@ -117,6 +117,19 @@ def main():
                 for k in ("seq", "state", "crc_ok", "valid"):
                     check(name, f"otadata sector {i} {k}", gs.get(k), es[k])
 
+    # set-boot from a fresh otadata must write exactly what the corpus's ota1_active image holds
+    # (built as esp_ota_set_boot_partition(ota_1) writes from fresh): the seq/CRC/state rule on real bytes.
+    fresh, active = corpus / "files" / "built_esp32_ota_fresh_4MB.bin", corpus / "files" / "built_esp32_ota1_active_4MB.bin"
+    if fresh.exists() and active.exists():
+        out = subprocess.run([binary, "set-boot", str(fresh), "--slot", "ota_1", "--dry-run", "--json"], capture_output=True, text=True)
+        change = json.loads(out.stdout)["operations"][0]["otadata_changes"][0] if out.returncode == 0 else {}
+        want = active.read_bytes()[0xE000:0xE020].hex()
+        check(fresh.name, "set-boot ota_1 writes sector 0 as the corpus image holds it",
+              (change.get("sector"), (change.get("after") or {}).get("hex")), (0, want))
+        fresh_bytes = fresh.read_bytes()
+        check(fresh.name, "and nothing else differs in otadata",
+              fresh_bytes[0xE020:0x10000] == active.read_bytes()[0xE020:0x10000], True)
+
     for p in problems:
         print("MISMATCH " + p)
     print(f"corpus: {len(expected)} files")
