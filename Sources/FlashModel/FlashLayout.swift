@@ -98,6 +98,8 @@ public struct FlashLayout: Sendable {
         while let e = entries.first(where: { $0.isApp && $0.subtype == UInt8(0x10 + out.count) }), out.count < 16 { out.append(e) }
         return out
     }
+    /// The bootloader's slot bookkeeping for this table (the rows it walks; empty without a table).
+    public var bootSlots: BootSlots { BootSlots(table?.bootloaderEntries ?? []) }
     public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
 }
 
@@ -241,7 +243,7 @@ extension FlashLayout {
         }
 
         // otadata, as the bootloader's slot bookkeeping sees the table.
-        let slots = BootSlots(layout.table?.bootloaderEntries ?? [])
+        let slots = layout.bootSlots
         if let od = slots.otadata {
             layout.otadataPartition = od
             if s.presence(of: Int(od.offset)..<(Int(od.offset) + otadataSize)) != .absent {

@@ -21,7 +21,7 @@ public enum Report {
             top.append(("bootloader", l.bootloader.map(bootloaderJSON) ?? .null))
             top.append(("partition_table", l.table.map { tableJSON($0) } ?? .null))
             top.append(("partitions", .array(l.partitions.map { partitionJSON($0, inDump: true) })))
-            top.append(("otadata", l.otadata.map { otadataJSON($0, slots: l.boot == nil ? nil : BootSlots(l.table?.bootloaderEntries ?? [])) } ?? .null))
+            top.append(("otadata", l.otadata.map { otadataJSON($0, slots: l.boot == nil ? nil : l.bootSlots) } ?? .null))
             top.append(("apps", .array(l.apps.map(appJSON))))
             top.append(("boot", l.boot.map(bootJSON) ?? .null))
             if let enc = l.encryption {

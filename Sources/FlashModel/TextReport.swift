@@ -58,7 +58,7 @@ public struct TextReport {
             else { out.append(head("Partition table") + " " + bad("not found")) }
             if let o = l.otadata {
                 out.append("")
-                out += otaLines(o, slots: BootSlots(l.table?.bootloaderEntries ?? []))
+                out += otaLines(o, slots: l.bootSlots)
             }
             if !l.apps.isEmpty {
                 out.append("")

@@ -35,7 +35,7 @@ enum Derived {
             out.append(Span(" (\(howSelected(s))"))
             out.append(Span(")"))
         }
-        let slots = BootSlots(l.table?.entries ?? [])
+        let slots = l.bootSlots
         for w in b.writes {
             let app = w.entry.slot(count: slots.appCount).flatMap { slots.ota[$0]?.name } ?? "sector \(w.sector)"
             let what: String = switch w.why {
@@ -137,7 +137,7 @@ enum Derived {
         }
         if e.isOTAData, let o = s.layout.otadata {
             if let k = o.activeSector, let entry = o.entries[k] {
-                let slots = BootSlots(s.layout.table?.entries ?? [])
+                let slots = s.layout.bootSlots
                 let target = entry.slot(count: slots.appCount).flatMap { slots.ota[$0]?.name } ?? "?"
                 return "sector \(k) \(s.glyphs.arrowRight) \(target)"
             }

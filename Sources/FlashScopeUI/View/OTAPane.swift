@@ -47,7 +47,7 @@ enum OTAPane {
         let wide = rect.width >= 44
         let (c0, c1) = columns(rect)
         let cols = [c0, c1]
-        let slots = BootSlots(s.layout.table?.entries ?? [])
+        let slots = s.layout.bootSlots
         // The sector the bootloader decides with (after its own rollback writes), else the app's view.
         let active = s.layout.boot?.activeSector ?? data.activeSector
         let bootWrites = s.layout.boot?.writes ?? []
