@@ -21,11 +21,17 @@ let package = Package(
             cSettings: [.define("_XOPEN_SOURCE_EXTENDED"), .define("_DEFAULT_SOURCE")],
             linkerSettings: [.linkedLibrary("ncursesw")]
         ),
+        // AES-ECB / AES-XTS from the system's OpenSSL libcrypto (swift-crypto has neither mode).
+        .target(
+            name: "CCrypto",
+            path: "Sources/CCrypto",
+            linkerSettings: [.linkedLibrary("crypto")]
+        ),
         // SIGBUS guard for read-only file mappings (a file truncated under us must not kill the process).
         .target(name: "CFileGuard", path: "Sources/CFileGuard"),
         // Pure formats: bytes in, values and diagnostics out. No files, no terminal.
         .target(name: "FlashFormats", dependencies: [
-            "CZlib",
+            "CZlib", "CCrypto",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // The document: memory-mapped image, edit overlay, whole-image analysis, OTA operations, saving.

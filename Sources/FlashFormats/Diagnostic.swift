@@ -1,3 +1,17 @@
+/// A stable, machine-readable name for a kind of finding (JSON key `code`, snake_case).
+///
+/// Each format declares its own codes in an extension next to its parser
+/// (`extension DiagnosticCode { static let nvsBadHeaderCRC: DiagnosticCode = "nvs_bad_header_crc" }`);
+/// README lists them all. Decisions compare codes, never message text.
+public struct DiagnosticCode: RawRepresentable, Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { self.rawValue = value }
+    public var description: String { rawValue }
+    /// Transitional: a finding not yet given its own code. None should remain.
+    public static let unclassified: DiagnosticCode = "unclassified"
+}
+
 /// Something a parser noticed: a malformed field, a rule broken, a structure cut short.
 ///
 /// Parsers never trap or throw on bad input; they return what they could read plus these.
@@ -8,16 +22,25 @@ public struct Diagnostic: Sendable, Equatable, Hashable {
         public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
     }
     public var severity: Severity
+    /// What kind of finding this is; stable across releases.
+    public var code: DiagnosticCode
     /// Absolute flash (or file) offset the finding is about, when there is one.
     public var offset: Int?
     public var message: String
 
-    public init(_ severity: Severity, at offset: Int?, _ message: String) {
+    public init(_ severity: Severity, _ code: DiagnosticCode, at offset: Int?, _ message: String) {
         self.severity = severity
+        self.code = code
         self.offset = offset
         self.message = message
     }
 
+    public static func error(_ offset: Int?, _ code: DiagnosticCode, _ message: String) -> Diagnostic { .init(.error, code, at: offset, message) }
+    public static func warning(_ offset: Int?, _ code: DiagnosticCode, _ message: String) -> Diagnostic { .init(.warning, code, at: offset, message) }
+    public static func info(_ offset: Int?, _ code: DiagnosticCode, _ message: String) -> Diagnostic { .init(.info, code, at: offset, message) }
+
+    // Transitional forms without a code (to be removed once every finding has one).
+    public init(_ severity: Severity, at offset: Int?, _ message: String) { self.init(severity, .unclassified, at: offset, message) }
     public static func error(_ offset: Int?, _ message: String) -> Diagnostic { .init(.error, at: offset, message) }
     public static func warning(_ offset: Int?, _ message: String) -> Diagnostic { .init(.warning, at: offset, message) }
     public static func info(_ offset: Int?, _ message: String) -> Diagnostic { .init(.info, at: offset, message) }

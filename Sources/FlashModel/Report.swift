@@ -43,7 +43,7 @@ public enum Report {
     }
 
     static func diagnosticJSON(_ d: Diagnostic) -> JSON {
-        .object([("severity", .string(d.severity.rawValue)), ("offset", .opt(d.offset)), ("message", .string(d.message))])
+        .object([("severity", .string(d.severity.rawValue)), ("code", .string(d.code.rawValue)), ("offset", .opt(d.offset)), ("message", .string(d.message))])
     }
 
     static func bootloaderJSON(_ b: BootloaderInfo) -> JSON {
