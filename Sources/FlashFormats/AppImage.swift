@@ -71,6 +71,9 @@ public struct AppDescriptor: Sendable, Equatable {
     /// log2 of the MMU page size (v5.4+); 0 when not recorded.
     public let mmuPageSizeLog2: UInt8
     public static let size = 256
+    /// Offsets inside the descriptor.
+    public static let efuseBlockRevisionOffset = 176
+    public static let mmuPageSizeOffset = 180
 }
 
 /// `esp_bootloader_desc_t` (80 bytes at image offset 0x20 of a v5.2+ bootloader).
@@ -115,6 +118,9 @@ public struct AppImage: Sendable {
     /// Bytes the bootloader reads: header through checksum, plus the digest when appended.
     public let length: Int?
     public let appDescriptor: AppDescriptor?
+    /// `min_efuse_blk_rev_full` and `max_efuse_blk_rev_full` as the bootloader reads them: bytes 176–179
+    /// of segment 0's data, whether or not the descriptor magic is there (nil when segment 0 is shorter).
+    public let segment0EfuseBlockRevisions: (min: UInt16, max: UInt16)?
     public let bootloaderDescriptor: BootloaderDescriptor?
     public let signatures: [SignatureBlock]
     public let diagnostics: [Diagnostic]
@@ -329,6 +335,13 @@ extension AppImage {
             }
         }
 
+        var efuseRevs: (min: UInt16, max: UInt16)?
+        if !isBootloader, let seg0 = segments.first, seg0.length >= UInt32(AppDescriptor.efuseBlockRevisionOffset + 4),
+           let lo = s.u16(at: base + seg0.dataOffset + AppDescriptor.efuseBlockRevisionOffset),
+           let hi = s.u16(at: base + seg0.dataOffset + AppDescriptor.efuseBlockRevisionOffset + 2) {
+            efuseRevs = (lo, hi)
+        }
+
         // MMU rule (verify_segment_header): flash and load address agree modulo the verifier's own
         // SPI_FLASH_MMU_PAGE_SIZE. ESP-IDF never reads the page size recorded in esp_app_desc_t.
         if let chip, !mapped.isEmpty {
@@ -367,7 +380,8 @@ extension AppImage {
                         hashAppendedByte: hashByte, segments: segments, checksumOffset: checksumOffset,
                         checksumStored: checksumStored, checksumComputed: checksumComputed,
                         sha256Stored: shaStored, sha256Computed: shaComputed, length: length,
-                        appDescriptor: appDesc, bootloaderDescriptor: blDesc, signatures: sigs,
+                        appDescriptor: appDesc, segment0EfuseBlockRevisions: efuseRevs,
+                        bootloaderDescriptor: blDesc, signatures: sigs,
                         diagnostics: diags, truncated: truncated)
     }
 
@@ -413,6 +427,8 @@ public struct AppImageBuilder: Sendable {
     public var appendHash = true
     public var minChipRevisionFull: UInt16 = 0
     public var maxChipRevisionFull: UInt16 = 0xFFFF
+    /// Header byte 14 (`min_chip_rev`, read by bootloaders before v4.4.5/v5.0.1); default min_full / 100.
+    public var legacyMinChipRevision: UInt8?
 
     public init(chip: Chip = .esp32) { self.chip = chip }
 
@@ -482,7 +498,7 @@ public struct AppImageBuilder: Sendable {
         out.appendLE(entry)
         out += [0xEE, 0, 0, 0]
         out.appendLE(chip.id)
-        out.append(UInt8(truncatingIfNeeded: minChipRevisionFull / 100))
+        out.append(legacyMinChipRevision ?? UInt8(truncatingIfNeeded: minChipRevisionFull / 100))
         out.appendLE(minChipRevisionFull)
         out.appendLE(maxChipRevisionFull)
         out += [0, 0, 0, 0]
@@ -513,6 +529,10 @@ public struct AppDescriptorBuilder: Sendable {
     public var time: String
     public var secureVersion: UInt32
     public var elfSHA256: [UInt8] = [UInt8](repeating: 0xA5, count: 32)
+    public var minEfuseBlockRevision: UInt16 = 0
+    public var maxEfuseBlockRevision: UInt16 = 0
+    /// log2 of the MMU page size the app was built for.
+    public var mmuPageSizeLog2: UInt8 = 16
 
     public init(projectName: String, version: String, idfVersion: String, date: String, time: String, secureVersion: UInt32 = 0) {
         self.projectName = projectName; self.version = version; self.idfVersion = idfVersion
@@ -530,8 +550,9 @@ public struct AppDescriptorBuilder: Sendable {
         out += [UInt8](repeating: 0, count: 8)
         out += field(version, 32) + field(projectName, 32) + field(time, 16) + field(date, 16) + field(idfVersion, 32)
         out += elfSHA256.prefix(32) + [UInt8](repeating: 0, count: Swift.max(0, 32 - elfSHA256.count))
-        out += [0, 0, 0, 0]          // min/max eFuse block revision
-        out.append(16)                // MMU page 64 KiB
+        out.appendLE(minEfuseBlockRevision)
+        out.appendLE(maxEfuseBlockRevision)
+        out.append(mmuPageSizeLog2)
         out += [UInt8](repeating: 0, count: AppDescriptor.size - out.count)
         return out
     }

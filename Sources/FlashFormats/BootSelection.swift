@@ -61,6 +61,14 @@ public enum ImageProblem: Sendable, Equatable, CustomStringConvertible {
     case invalid(code: DiagnosticCode, offset: Int?, message: String)
     /// Not an app partition.
     case notAnApp
+    /// The given chip (or eFuse block) revision is outside the image's window.
+    case revisionOutsideWindow(kind: RevisionRequirement.Kind, window: RevisionWindow, actual: ChipRevision)
+    /// No revision of the chip family is inside the image's window.
+    case revisionImpossible(kind: RevisionRequirement.Kind, window: RevisionWindow)
+    /// v5.4+ on chips with a configurable MMU page: segment 0 does not start with `esp_app_desc_t`.
+    case noAppDescriptor
+    /// Segment 0 is shorter than `esp_app_desc_t` (bootloaders after v6.1).
+    case segment0TooShort(length: Int, minimum: Int)
 
     /// Stable snake_case name of the case (JSON `failure.kind`).
     public var kind: String {
@@ -76,6 +84,10 @@ public enum ImageProblem: Sendable, Equatable, CustomStringConvertible {
         case .doesNotFit: "does_not_fit"
         case .invalid: "invalid_image"
         case .notAnApp: "not_an_app"
+        case .revisionOutsideWindow: "revision_outside_window"
+        case .revisionImpossible: "revision_impossible"
+        case .noAppDescriptor: "no_app_descriptor"
+        case .segment0TooShort: "segment0_too_short"
         }
     }
 
@@ -100,6 +112,12 @@ public enum ImageProblem: Sendable, Equatable, CustomStringConvertible {
         case .doesNotFit(let len, _): "image (\(len) bytes) does not fit the partition"
         case .invalid(_, _, let m): m
         case .notAnApp: "not an app partition"
+        case .revisionOutsideWindow(let kind, let w, let actual):
+            "\(kind == .chip ? "chip" : "eFuse block") revision \(actual) is outside the image's window \(w.min)…\(w.max.map(\.description) ?? "any")"
+        case .revisionImpossible(let kind, let w):
+            "no \(kind == .chip ? "chip" : "eFuse block") revision can run it: the image needs \(w.min)…\(w.max.map(\.description) ?? "any"), the family goes up to \(w.familyMax)"
+        case .noAppDescriptor: "segment 0 does not start with esp_app_desc_t (needed for the MMU page size)"
+        case .segment0TooShort(let len, let min): "segment 0 is \(len) bytes, shorter than esp_app_desc_t (\(min))"
         }
     }
 }
@@ -144,6 +162,9 @@ public enum BootChoice: Sendable, Equatable {
     /// No table found (`covered`: the file holds the bytes where it should be).
     case noTable(covered: Bool)
     case encrypted
+    /// `bootloader_check_bootloader_validity`: the bootloader's own header needs another chip revision
+    /// (`actual` nil: no revision of the family meets it).
+    case bootloaderRefusesChip(window: RevisionWindow, actual: ChipRevision?)
 
     /// Stable snake_case name of the case (JSON `boot.choice`).
     public var kind: String {
@@ -158,13 +179,14 @@ public enum BootChoice: Sendable, Equatable {
         case .tableRejected: "table_rejected"
         case .noTable: "no_table"
         case .encrypted: "encrypted"
+        case .bootloaderRefusesChip: "bootloader_refuses_chip"
         }
     }
 
     /// The bootloader stops before it looks at any app.
     public var stops: Bool {
         switch self {
-        case .otadataTooSmall, .otadataNotInFile, .tableRejected, .noTable, .encrypted: true
+        case .otadataTooSmall, .otadataNotInFile, .tableRejected, .noTable, .encrypted, .bootloaderRefusesChip: true
         default: false
         }
     }
@@ -184,6 +206,9 @@ public enum BootChoice: Sendable, Equatable {
         case .tableRejected(let reason): "bootloader rejects the partition table: \(reason)"
         case .noTable: "no partition table found: the bootloader stops"
         case .encrypted: "the flash looks encrypted: only the device, with its key, can read the table and apps"
+        case .bootloaderRefusesChip(let w, let actual):
+            "the bootloader's own header needs chip \(w.words)" + (actual.map { ", the chip is \($0)" } ?? ", which no revision of the family is")
+                + ": it resets before reading the table"
         }
     }
 }
@@ -229,7 +254,7 @@ public struct BootDecision: Sendable {
         switch choice {
         case .otadataNotInFile, .encrypted: return .unknown
         case .noTable(let covered): return covered ? .nothingLoads : .unknown
-        case .otadataTooSmall, .tableRejected: return .nothingLoads
+        case .otadataTooSmall, .tableRejected, .bootloaderRefusesChip: return .nothingLoads
         default: break
         }
         if undecidedAttempt != nil { return .unknown }
@@ -272,9 +297,13 @@ public struct BootDecision: Sendable {
 /// The bootloader's image verdict for one partition.
 public struct BootVerdict: Sendable, Equatable {
     public var failure: ImageProblem?
+    /// Revision windows the image needs that not every chip of the family meets (when no revision was given).
+    public var requirements: [RevisionRequirement] = []
     public var bootable: Bool { failure == nil }
     public var problem: String? { failure?.description }
-    public init(failure: ImageProblem? = nil) { self.failure = failure }
+    public init(failure: ImageProblem? = nil, requirements: [RevisionRequirement] = []) {
+        self.failure = failure; self.requirements = requirements
+    }
 }
 
 extension BootDecision {
@@ -289,7 +318,8 @@ extension BootDecision {
         var start = factoryIndex
         var initialContents = false
 
-        if let part = slots.otadata {
+        // "exists" is `offset != 0` for otadata and factory (bootloader_utility_get_selected_boot_partition).
+        if let part = slots.otadata, part.offset != 0 {
             guard Int(part.size) >= otadataSize else {
                 d.choice = .otadataTooSmall(size: part.size)
                 return d
@@ -306,7 +336,7 @@ extension BootDecision {
                 }
             }
             let bothInvalid = entries.allSatisfy(\.selectInvalid)
-            let factory = slots.factory != nil
+            let factory = (slots.factory?.offset ?? 0) != 0
             if bothInvalid || slots.appCount == 0 {
                 d.choice = slots.appCount == 0 ? .noOTAApps(factory: factory) : .bothEntriesInvalid(factory: factory)
                 if !factory {
@@ -360,5 +390,73 @@ extension BootDecision {
         case testIndex: slots.test?.name
         default: slots.ota[index]?.name
         }
+    }
+}
+
+/// Where the app's view of the table (`esp_partition`, used by the OTA calls) and the bootloader's
+/// (`bootloader_utility_load_partition_table`, used to boot) disagree.
+public enum TableViewDifference: Sendable, Equatable, CustomStringConvertible {
+    /// With CONFIG_PARTITION_TABLE_MD5 the app discards the whole table.
+    case appCannotRead(AppTableView.LoadError)
+    /// Rows the bootloader sees (or at least bound-checks) that lie after the MD5 row: the app never reads them.
+    case hiddenFromApp([String])
+    /// Rows the app sees that the bootloader never walks (the last row before the end marker when the
+    /// MD5 row is not last).
+    case hiddenFromBootloader([String])
+    /// Several data/ota rows: the app writes the first, the bootloader reads the last.
+    case otadataDiffers(app: String?, bootloader: String?)
+    /// The two sides count OTA slots differently (consecutive vs every OTA-subtype row).
+    case slotCountDiffers(app: Int, bootloader: Int)
+    /// Duplicate factory / ota_k rows: first for the app, last for the bootloader.
+    case partitionDiffers(role: String, app: String, bootloader: String)
+    /// A data/ota row at offset 0: the bootloader treats it as absent, the app would write flash 0x0.
+    case otadataAtOffsetZero
+
+    public var kind: String {
+        switch self {
+        case .appCannotRead: "app_cannot_read"
+        case .hiddenFromApp: "hidden_from_app"
+        case .hiddenFromBootloader: "hidden_from_bootloader"
+        case .otadataDiffers: "otadata_differs"
+        case .slotCountDiffers: "slot_count_differs"
+        case .partitionDiffers: "partition_differs"
+        case .otadataAtOffsetZero: "otadata_at_offset_zero"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .appCannotRead(.noMD5Row):
+            "the app cannot read this table: it has no MD5 row, and an app built with CONFIG_PARTITION_TABLE_MD5 (the default) then finds no partitions (every OTA call fails, ESP_ERR_NOT_FOUND)"
+        case .appCannotRead(.md5Mismatch):
+            "the app cannot read this table: its MD5 does not match (ESP_ERR_INVALID_STATE in esp_partition)"
+        case .hiddenFromApp(let names): "the app cannot see \(names.joined(separator: ", ")): \(names.count == 1 ? "it lies" : "they lie") after the MD5 row"
+        case .hiddenFromBootloader(let names): "the bootloader never sees \(names.joined(separator: ", ")) (the MD5 row is not the last row)"
+        case .otadataDiffers(let a, let b):
+            "the app writes otadata \(a ?? "nowhere") (its first data/ota row), the bootloader reads \(b ?? "none") (its last): switches made on the device do not take effect"
+        case .slotCountDiffers(let a, let b): "the app counts \(a) OTA slot\(a == 1 ? "" : "s") (ota_0… consecutive), the bootloader \(b) (every OTA row): seq numbers map to different slots"
+        case .partitionDiffers(let role, let a, let b): "two \(role) rows: the app uses \(a), the bootloader \(b)"
+        case .otadataAtOffsetZero: "the otadata row is at offset 0: the bootloader ignores it (no otadata), the app would overwrite the bootloader"
+        }
+    }
+
+    /// Compares the two views of one parsed table.
+    public static func between(app: AppTableView, bootloader rows: [PartitionEntry], table: PartitionTable) -> [TableViewDifference] {
+        if let e = app.loadError { return [.appCannotRead(e)] }
+        var out: [TableViewDifference] = []
+        let appNames = Set(app.rows.map(\.name)), blNames = Set(rows.map(\.name))
+        let afterMD5 = table.entries.filter { !appNames.contains($0.name) }.map(\.name)
+        if !afterMD5.isEmpty { out.append(.hiddenFromApp(afterMD5)) }
+        let notWalked = table.entries.filter { !blNames.contains($0.name) }.map(\.name)
+        if !notWalked.isEmpty { out.append(.hiddenFromBootloader(notWalked)) }
+        let bl = BootSlots(rows)
+        if let o = bl.otadata, o.offset == 0 { out.append(.otadataAtOffsetZero) }
+        if app.otadata != bl.otadata { out.append(.otadataDiffers(app: app.otadata?.name, bootloader: bl.otadata?.name)) }
+        if app.slots.count != bl.appCount { out.append(.slotCountDiffers(app: app.slots.count, bootloader: bl.appCount)) }
+        if let a = app.factory, let b = bl.factory, a != b { out.append(.partitionDiffers(role: "factory", app: a.name, bootloader: b.name)) }
+        for (k, p) in app.slots.partitions.enumerated() {
+            if let b = bl.ota[k], b != p { out.append(.partitionDiffers(role: "ota_\(k)", app: p.name, bootloader: b.name)) }
+        }
+        return out
     }
 }

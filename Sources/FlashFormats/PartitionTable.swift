@@ -194,8 +194,13 @@ public struct PartitionTable: Sendable {
     }
 
     /// Reads the table at `offset` the way the bootloader does.
-    /// - Parameter chipSize: the flash size from the bootloader header; rows must fit below it.
-    public static func parse<S: ByteSource>(_ s: S, at offset: Int, chipSize: Int? = nil) -> PartitionTable {
+    /// - Parameters:
+    ///   - chipSize: the flash size the bootloader configured from its header; rows must fit below it.
+    ///   - boundsWrap: the bootloader adds offset and size in 32 bits (releases before v6.1), so a row
+    ///     whose end passes 4 GiB wraps and is accepted.
+    ///   - rejectEmpty: the bootloader refuses a table whose first row is the end marker (v5.5+).
+    public static func parse<S: ByteSource>(_ s: S, at offset: Int, chipSize: Int? = nil, boundsWrap: Bool = false,
+                                            rejectEmpty: Bool = false) -> PartitionTable {
         var entries: [PartitionEntry] = []
         var entryRows: [Int] = []
         var diags: [Diagnostic] = []
@@ -226,7 +231,8 @@ public struct PartitionTable: Sendable {
                 let e = PartitionEntry(type: row[2], subtype: row[3], offset: r.u32(at: 4)!, size: r.u32(at: 8)!,
                                        labelBytes: Array(row[12..<28]), flags: r.u32(at: 28)!)
                 if let chipSize {
-                    if Int(e.offset) > chipSize || Int(e.size) > chipSize - Int(e.offset) {
+                    let end = boundsWrap ? Int(e.offset &+ e.size) : Int(e.offset) + Int(e.size)
+                    if Int(e.offset) > chipSize || end > chipSize {
                         diags.append(.error(at, .tableExceedsFlash, "partition \(i) \"\(e.name)\" [\(Hex.short(e.offset)), +\(Hex.short(e.size))) exceeds the flash size \(Hex.short(chipSize)) declared by the bootloader header"))
                         reject = reject ?? "partition \(i) invalid - offset \(Hex.short(e.offset)) size \(Hex.short(e.size)) exceeds flash chip size \(Hex.short(chipSize))"
                     }
@@ -274,7 +280,12 @@ public struct PartitionTable: Sendable {
             }
         }
         if reject == nil && entries.isEmpty {
-            diags.append(.warning(offset, .tableEmpty, "the table is empty (ESP-IDF v5.5+ bootloaders reject an empty table)"))
+            if rejectEmpty && md5Row == nil && endRow == 0 {
+                diags.append(.error(offset, .tableEmpty, "the table is empty: this bootloader (v5.5+) rejects it"))
+                reject = "partition 0 invalid magic number 0xffff"
+            } else {
+                diags.append(.warning(offset, .tableEmpty, "the table is empty (ESP-IDF v5.5+ bootloaders reject an empty table)"))
+            }
         }
         if md5Row == nil && reject == nil {
             diags.append(.warning(offset, .tableNoMD5, "no MD5 row: the bootloader accepts the table, an app built with CONFIG_PARTITION_TABLE_MD5 (the default) does not"))
@@ -393,4 +404,44 @@ public struct PartitionTable: Sendable {
         out += [UInt8](repeating: 0xFF, count: Swift.max(0, partitionTableMaxLength - out.count))
         return out
     }
+}
+
+/// The table as the app's `esp_partition` component reads it (`load_partitions`, partition.c): rows in order
+/// until the first row whose magic is not the partition magic (the MD5 row, the end marker, anything else);
+/// with `CONFIG_PARTITION_TABLE_MD5` (the default) the MD5 row must be there and match, else the app has
+/// no partitions at all. Lookups return the first matching row (`esp_partition_find_first`), where the
+/// bootloader keeps the last.
+public struct AppTableView: Sendable, Equatable {
+    public enum LoadError: String, Sendable, Equatable {
+        /// "No MD5 found in partition table": ESP_ERR_NOT_FOUND.
+        case noMD5Row = "no_md5_row"
+        /// "Partition table MD5 mismatch": ESP_ERR_INVALID_STATE.
+        case md5Mismatch = "md5_mismatch"
+    }
+
+    /// The rows the walk reads, in table order.
+    public let rows: [PartitionEntry]
+    /// Why the app discards them all (MD5 required).
+    public let loadError: LoadError?
+    /// CONFIG_PARTITION_TABLE_MD5.
+    public let md5Required: Bool
+
+    public init(_ table: PartitionTable, md5Required: Bool = true) {
+        self.md5Required = md5Required
+        let stop = table.md5Row ?? Int.max
+        rows = zip(table.entries, table.entryRows).filter { $0.1 < stop }.map(\.0)
+        if md5Required {
+            loadError = table.md5 == .mismatch ? .md5Mismatch : table.md5Row == nil ? .noMD5Row : nil
+        } else {
+            loadError = nil
+        }
+    }
+
+    /// The partitions the app can find (none after a load error).
+    public var partitions: [PartitionEntry] { loadError == nil ? rows : [] }
+    public func partition(named name: String) -> PartitionEntry? { partitions.first { $0.name == name } }
+    /// `read_otadata`: the first data/ota row.
+    public var otadata: PartitionEntry? { partitions.first(where: \.isOTAData) }
+    public var factory: PartitionEntry? { partitions.first(where: \.isFactory) }
+    public var slots: AppOTASlots { AppOTASlots(partitions) }
 }

@@ -32,8 +32,18 @@ public struct AnalysisOptions: Sendable {
     public var rollback = false
     /// Treat the file as this kind instead of guessing.
     public var kind: FileKind?
-    public init(tableOffset: Int? = nil, rollback: Bool = false, kind: FileKind? = nil) {
+    /// `--bootloader-idf`: apply this release's bootloader rules instead of the version read from the bootloader.
+    public var bootloaderIDF: IDFVersion?
+    /// `--chip-rev` / `--efuse-blk-rev`: the chip's revisions (else every revision of the family is considered).
+    public var chipRevision: ChipRevision?
+    public var efuseBlockRevision: ChipRevision?
+    /// The app's CONFIG_PARTITION_TABLE_MD5 (default y): without a valid MD5 row the app sees no partitions.
+    public var appTableMD5 = true
+    public init(tableOffset: Int? = nil, rollback: Bool = false, kind: FileKind? = nil, bootloaderIDF: IDFVersion? = nil,
+                chipRevision: ChipRevision? = nil, efuseBlockRevision: ChipRevision? = nil, appTableMD5: Bool = true) {
         self.tableOffset = tableOffset; self.rollback = rollback; self.kind = kind
+        self.bootloaderIDF = bootloaderIDF; self.chipRevision = chipRevision; self.efuseBlockRevision = efuseBlockRevision
+        self.appTableMD5 = appTableMD5
     }
 }
 
@@ -98,13 +108,28 @@ public struct FlashLayout: Sendable {
     public var encryption: EncryptionHint?
     public var diagnostics: [Diagnostic] = []
     public var options: AnalysisOptions
+    /// The bootloader rules applied (version, where it came from, chip).
+    public var rules = BootloaderRules(version: nil, source: .unknown, chip: nil)
+    /// The flash size the bootloader configures from its header (`update_flash_config`).
+    public var bootloaderFlashSize: Int?
+    /// The app's view of the table (esp_partition), for the OTA operations.
+    public var appView: AppTableView?
+    /// A chip revision window the bootloader's own header needs (when no revision was given).
+    public var bootloaderRequirement: RevisionRequirement?
+    /// Where the app's and the bootloader's views of the table differ.
+    public var viewDifferences: [TableViewDifference] = []
+    /// The inputs every image verdict uses (info, stage, set-boot, TUI).
+    public var verifyContext: VerifyContext {
+        VerifyContext(rules: rules, flashSize: bootloaderFlashSize, chipRevision: options.chipRevision,
+                      efuseBlockRevision: options.efuseBlockRevision)
+    }
 
     public func app(named name: String) -> AppSlotInfo? { apps.first { $0.partition.name == name } }
     public func partition(named name: String) -> PartitionInfo? { partitions.first { $0.name == name } }
     /// OTA app partitions the app side counts (ota_0, ota_1, … consecutive), in slot order.
     public var appOTASlots: [PartitionEntry] { appSlots.partitions }
-    /// The app's OTA slot bookkeeping (`esp_ota_get_app_partition_count` and friends).
-    public var appSlots: AppOTASlots { AppOTASlots(partitions.map(\.entry)) }
+    /// The app's OTA slot bookkeeping (`esp_ota_get_app_partition_count` and friends), on the rows the app sees.
+    public var appSlots: AppOTASlots { appView?.slots ?? AppOTASlots([]) }
     /// The bootloader's slot bookkeeping for this table (the rows it walks; empty without a table).
     public var bootSlots: BootSlots { BootSlots(table?.bootloaderEntries ?? []) }
     public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
@@ -233,9 +258,15 @@ extension FlashLayout {
         }
 
         // Partition table.
-        let chipSize = layout.bootloader?.image.flash.flashSize
+        layout.rules = rules(for: layout.bootloader?.image, options: layout.options)
+        let chipSize = layout.bootloader.map { layout.rules.flashSize(code: $0.image.flash.sizeCode) }
+        layout.bootloaderFlashSize = chipSize
         if let tableOffset {
-            let t = PartitionTable.parse(s, at: tableOffset, chipSize: chipSize)
+            let t = PartitionTable.parse(s, at: tableOffset, chipSize: chipSize, boundsWrap: layout.rules.tableBoundsWrap,
+                                         rejectEmpty: layout.rules.rejectsEmptyTable)
+            let app = AppTableView(t, md5Required: layout.options.appTableMD5)
+            layout.appView = app
+            if t.bootloaderAccepts { layout.viewDifferences = TableViewDifference.between(app: app, bootloader: t.bootloaderEntries, table: t) }
             layout.table = t
             if tableOffset != defaultPartitionTableOffset && layout.options.tableOffset == nil {
                 diags.append(.info(tableOffset, .tableNotDefaultOffset, "partition table found at \(Hex.short(tableOffset)) (not the default 0x8000)"))
@@ -260,14 +291,12 @@ extension FlashLayout {
             }
         }
 
-        // Apps, verified with the MMU page size a default build of this bootloader uses.
+        // Apps, each judged by the one image check with this bootloader's rules.
         let blChip = layout.bootloader?.chip
-        let mmuPage = blChip?.defaultMMUPageSize(flashSize: layout.bootloader?.image.flash.flashSize)
+        let context = layout.verifyContext
         for p in layout.partitions where p.entry.isApp {
             let e = p.entry
-            let content: ImageSlot = p.presence == .absent ? .absent
-                : AppImage.inspect(s, at: Int(e.offset), limit: Int(e.size), mmuPageSize: mmuPage, digests: digests)
-            let verdict = judge(content, presence: p.presence, chip: blChip, partitionSize: Int(e.size))
+            let (content, verdict) = ImageVerifier.verify(s, partition: e, presence: p.presence, context: context, digests: digests)
             layout.apps.append(AppSlotInfo(partition: e, presence: p.presence, content: content, verdict: verdict))
             if case .image(let img) = content {
                 diags += img.diagnostics.map { d in
@@ -297,6 +326,16 @@ extension FlashLayout {
             layout.boot = BootDecision(.noTable(covered: s.count >= defaultPartitionTableOffset + partitionTableMaxLength))
         }
 
+        // bootloader_check_bootloader_validity: the bootloader checks its own minimum chip revision first.
+        if let bl = layout.bootloader, let w = layout.rules.chipWindow(bl.image, isBootloader: true) {
+            let given = layout.options.chipRevision
+            if w.impossible || given.map({ !w.admits($0) }) == true {
+                layout.boot = BootDecision(.bootloaderRefusesChip(window: w, actual: given))
+            } else if given == nil && w.restrictive {
+                layout.bootloaderRequirement = RevisionRequirement(kind: .chip, window: w)
+            }
+        }
+
         // Stray otadata-like sectors outside known partitions (stale, or readable next to ciphertext).
         layout.strayOTA = strayOTAEntries(s, known: layout.partitions.map { Int($0.entry.offset)..<Int($0.entry.end) } + [tableOffset.map { $0..<($0 + 0x1000) } ?? 0..<0])
         if layout.bootloader == nil && layout.table == nil, let enc = encryptionHint(s) {
@@ -309,36 +348,16 @@ extension FlashLayout {
         layout.diagnostics = diags
     }
 
-    /// Decides whether the bootloader would start what is in a slot, and why not.
-    static func judge(_ content: ImageSlot, presence: Presence, chip: Chip?, partitionSize: Int) -> BootVerdict {
-        BootVerdict(failure: problem(content, chip: chip, partitionSize: partitionSize))
-    }
-
-    static func problem(_ content: ImageSlot, chip: Chip?, partitionSize: Int) -> ImageProblem? {
-        switch content {
-        case .absent: return .absent
-        case .erased: return .erased
-        case .noImage(let m): return .noImage(magic: m)
-        case .image(let img):
-            if let c = img.chip, let b = chip, c != b { return .chipMismatch(image: c.id, bootloader: b.id) }
-            if img.truncated {
-                // What the bytes before the file's end already decide stands; the rest is unknown.
-                if let err = img.firstDecidedError { return .invalid(code: err.code, offset: err.offset, message: err.message) }
-                return .cutByFileEnd
-            }
-            if let s = img.checksumStored, let c = img.checksumComputed, s != c { return .checksumMismatch(stored: s, computed: c) }
-            if img.hashValid == false, let s = img.sha256Stored, let c = img.sha256Computed { return .sha256Mismatch(stored: s, computed: c) }
-            // image_load refuses partitions over 16 MiB (ESP_IMAGE_MAX_FLASH_ADDR_SIZE) on chips whose cache
-            // maps at most 16 MiB per image; the signature sector only counts in Secure Boot builds.
-            if partitionSize > 16 << 20, !(chip.map { [Chip.esp32p4.id, Chip.esp32s31.id].contains($0.id) } ?? false) {
-                return .partitionTooLarge(size: partitionSize, limit: 16 << 20)
-            }
-            if let len = img.length, len > partitionSize { return .doesNotFit(length: len, partitionSize: partitionSize) }
-            if let err = img.diagnostics.first(where: { $0.severity == .error }) {
-                return .invalid(code: err.code, offset: err.offset, message: err.message)
-            }
-            return nil
+    /// The rules of the bootloader in the image (its `esp_bootloader_desc_t`), or of `--bootloader-idf`.
+    static func rules(for bootloader: AppImage?, options: AnalysisOptions) -> BootloaderRules {
+        let chip = bootloader?.chip
+        if let v = options.bootloaderIDF { return BootloaderRules(version: v, source: .option, chip: chip) }
+        guard let bootloader else { return BootloaderRules(version: nil, source: .unknown, chip: chip) }
+        guard let desc = bootloader.bootloaderDescriptor else {
+            return BootloaderRules(version: nil, source: .noBootloaderDescriptor, chip: chip)
         }
+        let v = IDFVersion(parsing: desc.idfVersion)
+        return BootloaderRules(version: v, source: v == nil ? .unknown : .bootloaderDescriptor, chip: chip)
     }
 
     /// Sectors outside `known` whose first 32 bytes are an otadata entry with a correct CRC and whose

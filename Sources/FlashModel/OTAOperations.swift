@@ -11,9 +11,27 @@ import FlashFormats
 public struct OTASettings: Sendable, Equatable {
     /// CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE.
     public var rollback: Bool
-    /// Which ESP-IDF release's `esp_rewrite_ota_data` rules.
-    public var idf: IDFBehaviour
-    public init(rollback: Bool = false, idf: IDFBehaviour = .v6) { self.rollback = rollback; self.idf = idf }
+    /// The ESP-IDF release the app (its `esp_ota_ops.c` and `esp_partition`) was built with.
+    public var appIDF: IDFVersion
+    /// What `--idf 5` means: the last release before esp_ota_begin's rollback erase (v5.5) and the v6.0
+    /// `esp_rewrite_ota_data` change.
+    public static let v5Default = IDFVersion(5, 4)
+    public static let v6Default = IDFVersion(6, 0)
+
+    public init(rollback: Bool = false, appIDF: IDFVersion = OTASettings.v6Default) { self.rollback = rollback; self.appIDF = appIDF }
+    public init(rollback: Bool = false, idf: IDFBehaviour) {
+        self.init(rollback: rollback, appIDF: idf == .v6 ? Self.v6Default : Self.v5Default)
+    }
+
+    /// Which `esp_rewrite_ota_data` rule (v6.0+: re-selecting the running slot keeps its seq).
+    public var idf: IDFBehaviour {
+        get { appIDF >= Self.v6Default ? .v6 : .v5 }
+        set { appIDF = newValue == .v6 ? Self.v6Default : Self.v5Default }
+    }
+    /// v5.2+: `esp_partition_erase_range`/`write` refuse a readonly partition (ESP_ERR_NOT_ALLOWED).
+    public var honoursReadonly: Bool { appIDF >= IDFVersion(5, 2) }
+    /// v5.5+ with rollback: `esp_ota_begin` erases the inactive otadata sector.
+    public var beginInvalidatesInactiveSlot: Bool { rollback && appIDF >= IDFVersion(5, 5) }
 }
 
 /// The error an ESP-IDF call returns (`esp_err_t` names), plus FlashScope's own two refusals where the
@@ -57,6 +75,10 @@ public enum OTARefusal: Sendable, Equatable, CustomStringConvertible {
     case runningPendingVerify(partition: String)
     case partitionNotInFile(partition: String)
     case checksFailed([StageCheck])
+    case appCannotReadTable(AppTableView.LoadError)
+    case hiddenFromApp(partition: String)
+    case readonly(partition: String)
+    case notAnImage(first: UInt8)
     case imageLargerThanPartition(imageSize: Int, partition: String, partitionSize: Int)
 
     public var description: String {
@@ -81,6 +103,10 @@ public enum OTARefusal: Sendable, Equatable, CustomStringConvertible {
         case .runningPendingVerify(let name): "the running app \(name) is PENDING_VERIFY: confirm it (mark --valid) or roll back before an update"
         case .partitionNotInFile(let name): "\(name) is not (completely) in this file, so the image cannot be written into it"
         case .checksFailed(let checks): checks.map { "\($0.name): \($0.detail)" }.joined(separator: "; ")
+        case .appCannotReadTable(let e): TableViewDifference.appCannotRead(e).description
+        case .hiddenFromApp(let name): "\(name) is not among the partitions the app reads (it lies after the MD5 row)"
+        case .readonly(let name): "\(name) is flagged readonly: esp_partition refuses to erase or write it (ESP-IDF v5.2+)"
+        case .notAnImage(let b): "esp_ota_write: the first byte is \(Hex.short(b)), not \(Hex.short(imageMagic))"
         case .imageLargerThanPartition(let size, let name, let psize): "the file (\(size) bytes) is larger than \(name) (\(psize) bytes)"
         }
     }
@@ -182,14 +208,21 @@ public struct OTAPlanner {
 
     // MARK: Preconditions shared by every otadata operation
 
-    func otadataPartition() throws(OTAError) -> PartitionEntry {
-        guard layout.kind == .flashImage, let t = layout.table else {
+    /// The app's table (`esp_partition`): refused when the app cannot read it.
+    func appView() throws(OTAError) -> AppTableView {
+        guard layout.kind == .flashImage, let t = layout.table, let view = layout.appView else {
             throw OTAError(.notFound, .noTable)
         }
         guard t.bootloaderAccepts else {
             throw OTAError(.invalidState, .tableRejected(reason: t.bootloaderReason ?? "invalid"))
         }
-        guard let p = layout.otadataPartition else {
+        if let e = view.loadError { throw OTAError(e == .noMD5Row ? .notFound : .invalidState, .appCannotReadTable(e)) }
+        return view
+    }
+
+    /// `read_otadata`: the first data/ota row the app sees.
+    func otadataPartition() throws(OTAError) -> PartitionEntry {
+        guard let p = try appView().otadata else {
             throw OTAError(.notFound, .noOTADataPartition)
         }
         guard Int(p.size) >= otadataSize else {
@@ -207,11 +240,17 @@ public struct OTAPlanner {
     var appSlots: AppOTASlots { layout.appSlots }
     var appCount: Int { appSlots.count }
 
+    /// The partition the app finds by this label (the first row with it).
     func partition(named name: String) throws(OTAError) -> PartitionEntry {
-        guard let p = layout.partition(named: name)?.entry else {
-            throw OTAError(.notFound, .noSuchPartition(name: name, available: layout.partitions.map(\.name)))
-        }
-        return p
+        let view = try appView()
+        if let p = view.partition(named: name) { return p }
+        if layout.partition(named: name) != nil { throw OTAError(.notFound, .hiddenFromApp(partition: name)) }
+        throw OTAError(.notFound, .noSuchPartition(name: name, available: view.partitions.map(\.name)))
+    }
+
+    /// `esp_partition_erase_range` / `esp_partition_write` on a readonly partition (v5.2+).
+    func checkWritable(_ p: PartitionEntry) throws(OTAError) {
+        if p.readonly && settings.honoursReadonly { throw OTAError(.notAllowed, .readonly(partition: p.name)) }
     }
 
     /// The steps of `rewrite_ota_seq`: erase the sector, write the 32-byte entry at its start.
@@ -224,11 +263,11 @@ public struct OTAPlanner {
         OTAEntryChange(sector: sector, offset: Int(p.offset) + sector * otadataSectorSize, before: before[sector], after: after)
     }
 
-    /// `image_validate(partition, ESP_IMAGE_VERIFY)` as far as a dump can tell.
-    func verifyImage(_ p: PartitionEntry) -> BootVerdict {
-        let content = AppImage.inspect(document, at: Int(p.offset), limit: Int(p.size), digests: document.digests)
-        return FlashLayout.judge(content, presence: document.presence(of: Int(p.offset)..<Int(p.end)),
-                                 chip: layout.bootloader?.chip, partitionSize: Int(p.size))
+    /// `image_validate(partition, ESP_IMAGE_VERIFY)`: the same check, with the same inputs, as `info`.
+    func verifyImage(_ p: PartitionEntry, in source: FlashDocument? = nil) -> BootVerdict {
+        let doc = source ?? document
+        return ImageVerifier.verify(doc, partition: p, presence: doc.presence(of: Int(p.offset)..<Int(p.end)),
+                                    context: layout.verifyContext, digests: doc.digests).1
     }
 
     // MARK: esp_ota_set_boot_partition
@@ -254,6 +293,7 @@ public struct OTAPlanner {
         let before = entries(od)
         var plan: OTAPlan
         if target.isFactory {
+            try checkWritable(od)
             let r = Int(od.offset)..<(Int(od.offset) + Int(od.size))
             plan = OTAPlan(label: "set boot \(name)", function: "esp_ota_set_boot_partition(\(name))",
                            steps: [.erase(r)],
@@ -276,6 +316,7 @@ public struct OTAPlanner {
                 case .sequenceOverflow(_, _, _, let hangs): throw OTAError(hangs ? .deviceHangs : .seqWraps, .setBootPlan(error))
                 }
             }
+            try checkWritable(od)
             plan = OTAPlan(label: "set boot \(name)", function: "esp_ota_set_boot_partition(\(name))",
                            steps: rewrite(od, sector: w.sector, entry: w.entry),
                            otadataChanges: [change(od, w.sector, before, w.entry)])
@@ -309,6 +350,7 @@ public struct OTAPlanner {
             return OTAPlan(label: "mark valid", function: "esp_ota_mark_app_valid_cancel_rollback()", steps: [],
                            otadataChanges: [], notes: ["already VALID: ESP-IDF writes nothing"])
         }
+        try checkWritable(od)
         e.state = OTAState.valid
         e.crc = e.expectedCRC
         var plan = OTAPlan(label: "mark valid", function: "esp_ota_mark_app_valid_cancel_rollback()",
@@ -324,6 +366,7 @@ public struct OTAPlanner {
         guard let why = rollbackPossible(od, before, active) else {
             throw OTAError(.otaRollbackFailed, .rollbackImpossible)
         }
+        try checkWritable(od)
         var e = before[active]!
         e.state = OTAState.invalid
         e.crc = e.expectedCRC
@@ -338,7 +381,7 @@ public struct OTAPlanner {
     func rollbackPossible(_ od: PartitionEntry, _ e: [OTAEntry?], _ active: Int) -> String? {
         let other = 1 - active
         let otherValid = e[other]?.isValid ?? false
-        if !otherValid, let f = layout.partitions.first(where: { $0.entry.isFactory })?.entry, verifyImage(f).bootable {
+        if !otherValid, let f = layout.appView?.factory, verifyImage(f).bootable {
             return f.name
         }
         if otherValid, let entry = e[other], let p = appSlots.partition(selectedBy: entry), verifyImage(p).bootable {
@@ -352,6 +395,7 @@ public struct OTAPlanner {
     /// Erases the whole otadata partition (what `otatool.py erase_otadata` and set_boot(factory) do).
     public func eraseOTAData() throws(OTAError) -> OTAPlan {
         let od = try otadataPartition()
+        try checkWritable(od)
         let before = entries(od)
         var plan = OTAPlan(label: "erase otadata", function: "esp_partition_erase_range(otadata, 0, 0x2000)",
                            steps: [.erase(Int(od.offset)..<(Int(od.offset) + Int(od.size)))],
@@ -375,6 +419,9 @@ public struct OTAPlanner {
         if let running = running, running == last.name {
             throw OTAError(.fail, .lastBootIsRunning(partition: last.name))
         }
+        // The app partition is erased first, then the otadata sector; each erase returns its own error.
+        try checkWritable(last)
+        try checkWritable(od)
         let sectorAt = Int(od.offset) + inactive * otadataSectorSize
         var plan = OTAPlan(label: "erase \(last.name)", function: "esp_ota_erase_last_boot_app_partition()",
                            steps: [.erase(Int(last.offset)..<Int(last.end)), .erase(sectorAt..<(sectorAt + otadataSectorSize))],
@@ -385,79 +432,73 @@ public struct OTAPlanner {
 
     // MARK: stage
 
-    /// Writes an app image into an app partition as `esp_ota_begin(size)` + `esp_ota_write` + `esp_ota_end`:
-    /// the sectors the image needs are erased, the image written, and `esp_ota_end`'s verification is run
-    /// first. A failing check throws unless `force`.
+    /// Writes an app image into an app partition as `esp_ota_begin(size)` + `esp_ota_write` + `esp_ota_end`,
+    /// refusing with the error of the call that fails first: `esp_ota_begin` (partition not found, not an OTA
+    /// slot, the running one, a PENDING_VERIFY running app, then its erase: readonly, larger than the
+    /// partition), `esp_ota_write` (first byte not the image magic), `esp_ota_end` (`esp_image_verify` of the
+    /// written partition: the same check `info` makes). `force` writes anyway where FlashScope can.
     public func stage(_ name: String, image: [UInt8], force: Bool = false) throws(OTAError) -> OTAPlan {
-        let target = try partition(named: name)
         guard layout.kind == .flashImage else { throw OTAError(.notFound, .notAFlashImage) }
+        let target = try partition(named: name)
         guard target.isApp else { throw OTAError(.invalidArg, .notAnApp(partition: name)) }
         var notes: [String] = []
+        // esp_ota_begin
         if !target.isOTAApp {
             // esp_ota_begin accepts ota_0…ota_15 only; writing factory/test is what esptool write-flash does.
-            guard force else {
-                throw OTAError(.invalidArg, .notAnOTASlot(partition: name))
-            }
+            guard force else { throw OTAError(.invalidArg, .notAnOTASlot(partition: name)) }
             notes.append("\(name) is not an OTA slot: written as esptool write-flash would (esp_ota_begin refuses it)")
         }
         if let running = running, running == name {
-            guard force else {
-                throw OTAError(.otaPartitionConflict, .partitionConflict(partition: name))
-            }
+            guard force else { throw OTAError(.otaPartitionConflict, .partitionConflict(partition: name)) }
             notes.append("\(name) is the running partition (ESP_ERR_OTA_PARTITION_CONFLICT on a device)")
         }
         if settings.rollback, let running = running, let state = runningState(running), state == OTAState.pendingVerify {
-            guard force else {
-                throw OTAError(.otaRollbackInvalidState, .runningPendingVerify(partition: running))
-            }
+            guard force else { throw OTAError(.otaRollbackInvalidState, .runningPendingVerify(partition: running)) }
             notes.append("the running app is PENDING_VERIFY (ESP_ERR_OTA_ROLLBACK_INVALID_STATE on a device)")
         }
+        // esp_ota_begin's erase: esp_partition_erase_range(partition, 0, ALIGN_UP(size, 4 KiB)).
+        try checkWritable(target)
         let start = Int(target.offset)
-        let eraseLen = (image.count + otadataSectorSize - 1) / otadataSectorSize * otadataSectorSize
-        guard document.presence(of: start..<(start + Swift.min(eraseLen, Int(target.size)))) == .full else {
-            throw OTAError(.invalidSize, .partitionNotInFile(partition: name))
-        }
-        var checks: [StageCheck] = []
-        let slot = AppImage.inspect(ByteArray(image), at: 0, flashAddress: start)
-        let img = slot.image
-        checks.append(StageCheck(name: "magic", passed: img != nil,
-                                 detail: img != nil ? Hex.short(imageMagic) : "first byte \(Hex.short(image.first ?? 0)), expected \(Hex.short(imageMagic))"))
-        if let img {
-            let digestCodes: Set<DiagnosticCode> = [.imageChecksumMismatch, .imageSHA256Mismatch]
-            let structural = img.diagnostics.filter { $0.severity == .error && !digestCodes.contains($0.code) }
-            checks.append(StageCheck(name: "segments", passed: structural.isEmpty && !img.truncated,
-                                     detail: structural.first?.message ?? "\(img.segmentCount) segments, MMU alignment ok at \(Hex.short(start))"))
-            checks.append(StageCheck(name: "checksum", passed: img.checksumValid == true,
-                                     detail: img.checksumStored.map { s in "\(Hex.padded(s, 2)) vs calculated \(Hex.padded(img.checksumComputed ?? 0, 2))" } ?? "not readable"))
-            if img.hashAppended {
-                checks.append(StageCheck(name: "SHA-256", passed: img.hashValid == true,
-                                         detail: img.hashValid == true ? "matches" : "stored digest does not match the image"))
-            }
-            let blChip = layout.bootloader?.chip
-            checks.append(StageCheck(name: "chip", passed: blChip == nil || img.chip == blChip,
-                                     detail: "image \(Chip.describe(id: img.chipID)), bootloader \(blChip?.name ?? "unknown")"))
-            let len = img.lengthWithSignature ?? image.count
-            checks.append(StageCheck(name: "size", passed: len <= Int(target.size) && image.count <= Int(target.size),
-                                     detail: "\(len) bytes into \(Int(target.size)) (\(len * 100 / Swift.max(1, Int(target.size)))%)"))
-        }
-        let failed = checks.filter { !$0.passed }
-        if !failed.isEmpty && !force {
-            throw OTAError(.otaValidateFailed, .checksFailed(failed))
-        }
-        guard image.count <= Int(target.size) else {
+        let eraseLen = (image.count + FlashDocument.sectorSize - 1) / FlashDocument.sectorSize * FlashDocument.sectorSize
+        guard eraseLen <= Int(target.size) else {
             throw OTAError(.invalidSize, .imageLargerThanPartition(imageSize: image.count, partition: name, partitionSize: Int(target.size)))
+        }
+        guard document.presence(of: start..<(start + eraseLen)) == .full else {
+            throw OTAError(.invalidSize, .partitionNotInFile(partition: name))
         }
         var steps: [OTAStep] = [.erase(start..<(start + eraseLen))]
         var changes: [OTAEntryChange] = []
         // v5.5+ with rollback: esp_ota_begin calls esp_ota_invalidate_inactive_ota_data_slot() after the erase
         // (same preconditions as erase_last_boot_app_partition; failures ignored).
-        if settings.rollback, settings.idf == .v6, target.isOTAApp, let (sector, od, before) = inactiveSlotToInvalidate() {
+        if settings.beginInvalidatesInactiveSlot, target.isOTAApp, let (sector, od, before) = inactiveSlotToInvalidate() {
             let at = Int(od.offset) + sector * otadataSectorSize
             steps.append(.erase(at..<(at + otadataSectorSize)))
             changes.append(change(od, sector, before, nil))
             notes.append("ESP-IDF v5.5+ with rollback: esp_ota_begin erases the inactive otadata sector \(sector)")
         }
         steps.append(.write(offset: start, bytes: image))
+
+        // esp_ota_write: the first byte; esp_ota_end: esp_image_verify on the written partition.
+        var checks: [StageCheck] = []
+        let first = image.first ?? 0xFF
+        checks.append(StageCheck(name: "magic", passed: first == imageMagic,
+                                 detail: first == imageMagic ? Hex.short(imageMagic) : "first byte \(Hex.short(first)), expected \(Hex.short(imageMagic)) (esp_ota_write)"))
+        let scratch = FlashDocument(scratchOver: document)
+        _ = try? scratch.edit("stage") { (tx: inout FlashDocument.Transaction) throws(FlashDocument.EditError) in try tx.perform(steps) }
+        let verdict = verifyImage(target, in: scratch)
+        let context = layout.verifyContext
+        let ruleWords = "bootloader rules ESP-IDF \(context.rules.version)"
+        checks.append(StageCheck(name: "verify", passed: verdict.bootable,
+                                 detail: verdict.problem.map { "\($0) (esp_ota_end)" } ?? "esp_image_verify passes (\(ruleWords))"))
+        for r in verdict.requirements { notes.append("\(name) \(r.words)") }
+        if let img = AppImage.inspect(ByteArray(image), at: 0, flashAddress: start, digests: NoDigests()).image {
+            let len = img.lengthWithSignature ?? image.count
+            checks.append(StageCheck(name: "size", passed: len <= Int(target.size),
+                                     detail: "\(len) bytes into \(Int(target.size)) (\(len * 100 / Swift.max(1, Int(target.size)))%)"))
+        }
+        if first != imageMagic && !force { throw OTAError(.otaValidateFailed, .notAnImage(first: first)) }
+        if let failure = verdict.failure, !force { throw OTAError(.otaValidateFailed, .imageInvalid(partition: name, problem: failure)) }
+        let failed = checks.filter { !$0.passed }
         var plan = OTAPlan(label: "stage into \(name)", function: "esp_ota_begin(\(name), \(image.count)) + esp_ota_write + esp_ota_end",
                            steps: steps, otadataChanges: changes)
         plan.checks = checks

@@ -24,6 +24,7 @@ public enum Report {
             top.append(("otadata", l.otadata.map { otadataJSON($0, slots: l.boot == nil ? nil : l.bootSlots) } ?? .null))
             top.append(("apps", .array(l.apps.map(appJSON))))
             top.append(("boot", l.boot.map(bootJSON) ?? .null))
+            top.append(("app_view", appViewJSON(l)))
             if let enc = l.encryption {
                 top.append(("encryption", .object([
                     ("likely", .bool(true)),
@@ -38,6 +39,7 @@ public enum Report {
                 })))
             }
         }
+        top.append(("rules", rulesJSON(l)))
         top.append(("diagnostics", .array(l.diagnostics.map(diagnosticJSON))))
         return .object(top)
     }
@@ -156,6 +158,7 @@ public enum Report {
         case .image(let img):
             kv += imageFields(img, verdict: a.verdict)
             kv.append(("fits_partition", .opt(img.lengthWithSignature.map { $0 <= Int(a.partition.size) })))
+            kv.append(("revision_requirements", requirementsJSON(a.verdict)))
         default:
             kv += [("content", .string(contentWord(a.content))), ("chip", .null), ("segments", .null), ("checksum_valid", .null),
                    ("hash_valid", .null), ("bootable", .bool(false)), ("problem", .opt(a.verdict.problem)),
@@ -185,7 +188,14 @@ public enum Report {
         case .partitionTooLarge(let size, let limit): kv += [("partition_size", .num(size)), ("limit", .num(limit))]
         case .doesNotFit(let len, let size): kv += [("image_length", .num(len)), ("partition_size", .num(size))]
         case .invalid(let code, let offset, _): kv += [("code", .string(code.rawValue)), ("offset", .opt(offset))]
-        case .absent, .erased, .cutByFileEnd, .notAnApp: break
+        case .revisionOutsideWindow(let kind, let w, let actual):
+            kv += [("revision_kind", .string(kind.rawValue)), ("min", .string(w.min.description)), ("max", .opt(w.max?.description)),
+                   ("actual", .string(actual.description))]
+        case .revisionImpossible(let kind, let w):
+            kv += [("revision_kind", .string(kind.rawValue)), ("min", .string(w.min.description)), ("max", .opt(w.max?.description)),
+                   ("family_max", .string(w.familyMax.description))]
+        case .segment0TooShort(let len, let min): kv += [("length", .num(len)), ("minimum", .num(min))]
+        case .absent, .erased, .cutByFileEnd, .notAnApp, .noAppDescriptor: break
         }
         return .object(kv)
     }

@@ -72,6 +72,13 @@ public struct TextReport {
                     out.append("  @\(Hex.short(s.offset))  seq \(s.entry.seq)  state \(OTAState.name(s.entry.state))  crc \(Hex.padded(s.entry.crc, 8)) \(mark(s.entry.crcOK))")
                 }
             }
+            if !l.viewDifferences.isEmpty {
+                out.append("")
+                out.append(head("App vs bootloader view of the table"))
+                for d in l.viewDifferences { out.append("  " + warn(d.description.terminalSafe)) }
+            }
+            out.append("")
+            out.append(head("Rules") + " " + rulesLine(l))
             if let b = l.boot {
                 out.append("")
                 out.append(head("Boot") + (l.options.rollback ? dim(" (bootloader with app rollback enabled)") : ""))
@@ -100,6 +107,22 @@ public struct TextReport {
             }
         }
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// Which bootloader rules were applied and why.
+    func rulesLine(_ l: FlashLayout) -> String {
+        let r = l.rules
+        let why: String = switch r.source {
+        case .bootloaderDescriptor: "from the bootloader's esp_bootloader_desc_t"
+        case .option: "from --bootloader-idf"
+        case .noBootloaderDescriptor: "assumed: the bootloader has no esp_bootloader_desc_t (built before v5.2)"
+        case .unknown: "assumed: no bootloader version could be read"
+        }
+        var parts = ["ESP-IDF \(r.version) bootloader (\(why))"]
+        if let size = l.bootloaderFlashSize { parts.append("flash \(Self.size(size))") }
+        parts.append(l.options.chipRevision.map { "chip \($0)" } ?? "any chip revision")
+        if let e = l.options.efuseBlockRevision { parts.append("eFuse block \(e)") }
+        return parts.joined(separator: " · ")
     }
 
     /// Just the partition table section.
@@ -199,6 +222,9 @@ public struct TextReport {
             s += " · checksum \(mark(img.checksumValid))"
             if img.hashAppended { s += " · SHA-256 \(mark(img.hashValid))" }
             s += "  " + (a.verdict.bootable ? ok("bootable") : bad("not bootable: \(a.verdict.problem ?? "")".terminalSafe))
+            if a.verdict.bootable, !a.verdict.requirements.isEmpty {
+                s += warn(" (" + a.verdict.requirements.map(\.words).joined(separator: ", ") + ")")
+            }
             return [s]
         }
     }
