@@ -69,6 +69,14 @@ public enum ImageProblem: Sendable, Equatable, CustomStringConvertible {
     case noAppDescriptor
     /// Segment 0 is shorter than `esp_app_desc_t` (bootloaders after v6.1).
     case segment0TooShort(length: Int, minimum: Int)
+    /// The image verifies, but `unpack_load_app` asserts: not exactly two flash-mapped segments on a chip
+    /// with a shared instruction/data MMU. The bootloader resets instead of trying another slot.
+    case mappedSegmentCount(Int)
+
+    /// The bootloader stops (and resets) here instead of falling back to the next partition.
+    public var haltsBootloader: Bool { if case .mappedSegmentCount = self { true } else { false } }
+    /// ESP-IDF's own `esp_image_verify` (the app side: esp_ota_end, esp_ota_set_boot_partition) passes.
+    public var passesImageVerify: Bool { haltsBootloader }
 
     /// Stable snake_case name of the case (JSON `failure.kind`).
     public var kind: String {
@@ -88,6 +96,7 @@ public enum ImageProblem: Sendable, Equatable, CustomStringConvertible {
         case .revisionImpossible: "revision_impossible"
         case .noAppDescriptor: "no_app_descriptor"
         case .segment0TooShort: "segment0_too_short"
+        case .mappedSegmentCount: "mapped_segment_count"
         }
     }
 
@@ -118,6 +127,8 @@ public enum ImageProblem: Sendable, Equatable, CustomStringConvertible {
             "no \(kind == .chip ? "chip" : "eFuse block") revision can run it: the image needs \(w.min)…\(w.max.map(\.description) ?? "any"), the family goes up to \(w.familyMax)"
         case .noAppDescriptor: "segment 0 does not start with esp_app_desc_t (needed for the MMU page size)"
         case .segment0TooShort(let len, let min): "segment 0 is \(len) bytes, shorter than esp_app_desc_t (\(min))"
+        case .mappedSegmentCount(let n):
+            "verifies, but has \(n) flash-mapped segment\(n == 1 ? "" : "s") where this chip's bootloader needs exactly 2: it aborts while starting the app and resets (boot loop)"
         }
     }
 }
@@ -265,7 +276,9 @@ public struct BootDecision: Sendable {
     public var reason: String {
         var r = choice.description
         guard !choice.stops, let start = selectedIndex else { return r }
-        if let loaded, loadedIndex != start {
+        if let last = attempts.last, let f = last.failure, f.haltsBootloader {
+            r += "; \(last.partition) \(f)"
+        } else if let loaded, loadedIndex != start {
             let sel = selected ?? "slot \(start)"
             let problem = attempts.first?.problem.map { ": \($0)" } ?? ""
             r += attempts.first?.index == start ? "; \(sel) fails verification\(problem) → \(loaded)" : "; \(sel) is absent → \(loaded)"
@@ -299,6 +312,8 @@ public struct BootVerdict: Sendable, Equatable {
     public var failure: ImageProblem?
     /// Revision windows the image needs that not every chip of the family meets (when no revision was given).
     public var requirements: [RevisionRequirement] = []
+    /// For the app side's `esp_image_verify`: what the bootloader will still refuse at start-up.
+    public var startWarning: ImageProblem?
     public var bootable: Bool { failure == nil }
     public var problem: String? { failure?.description }
     public init(failure: ImageProblem? = nil, requirements: [RevisionRequirement] = []) {
@@ -371,6 +386,7 @@ extension BootDecision {
             guard let p = slots.partition(at: index) else { continue }
             let v = verify(p)
             d.attempts.append(BootAttempt(index: index, partition: p.name, failure: v.failure))
+            if v.failure?.haltsBootloader == true { break }
             if v.bootable {
                 d.loaded = p.name
                 d.loadedIndex = index

@@ -207,6 +207,19 @@ public struct BootloaderRules: Sendable, Equatable {
     /// Apps' segment 0 must hold an `esp_app_desc_t` (256 bytes): only after v6.1 (not in a release yet).
     public var segment0MinimumLength: Int? { version > v(6, 1) ? AppDescriptor.size : nil }
 
+    // MARK: unpack_load_app (bootloader_utility.c)
+
+    /// Chips whose instruction and data windows share one MMU (`SOC_MMU_DI_VADDR_SHARED`): the app must
+    /// have exactly two flash-mapped segments, or the bootloader asserts while starting it (after the
+    /// image verified, so it does not try another slot).
+    public var requiresTwoMappedSegments: Bool {
+        if chipIs(.esp32c6, .esp32h2) { return version >= v(5, 1) }
+        if chipIs(.esp32c5, .esp32c61, .esp32p4) { return version >= v(5, 3) }
+        if chipIs(.esp32h21, .esp32h4) { return version >= v(5, 5) }
+        if chipIs(.esp32s31) { return version > v(6, 1) }
+        return false
+    }
+
     // MARK: bootloader_common_check_chip_validity / _check_efuse_blk_validity (bootloader_common_loader.c)
 
     /// v4.4.5+, v5.0.1+: `min_chip_rev_full` / `max_chip_rev_full`; before, only header byte 14 and no max.

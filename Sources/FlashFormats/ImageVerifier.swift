@@ -97,6 +97,12 @@ public enum ImageVerifier {
         if img.hashValid == false, let s = img.sha256Stored, let c = img.sha256Computed {
             return BootVerdict(failure: .sha256Mismatch(stored: s, computed: c), requirements: requirements)
         }
+        // Verified. unpack_load_app then maps the app; on shared I/D MMU chips it asserts unless exactly two
+        // segments are flash-mapped (padding segments, load address < 0x10000000, do not count).
+        if rules.requiresTwoMappedSegments, let chip = img.chip {
+            let mapped = img.segments.filter { $0.loadAddress >= 0x1000_0000 && chip.isFlashMapped($0.loadAddress) }.count
+            if mapped != 2 { return BootVerdict(failure: .mappedSegmentCount(mapped), requirements: requirements) }
+        }
         return BootVerdict(failure: nil, requirements: requirements)
     }
 

@@ -264,10 +264,17 @@ public struct OTAPlanner {
     }
 
     /// `image_validate(partition, ESP_IMAGE_VERIFY)`: the same check, with the same inputs, as `info`.
+    /// A verdict that only the bootloader's start-up makes (it verifies, then aborts) passes here, as on the
+    /// device, with a note.
     func verifyImage(_ p: PartitionEntry, in source: FlashDocument? = nil) -> BootVerdict {
         let doc = source ?? document
-        return ImageVerifier.verify(doc, partition: p, presence: doc.presence(of: Int(p.offset)..<Int(p.end)),
-                                    context: layout.verifyContext, digests: doc.digests).1
+        var v = ImageVerifier.verify(doc, partition: p, presence: doc.presence(of: Int(p.offset)..<Int(p.end)),
+                                     context: layout.verifyContext, digests: doc.digests).1
+        if v.failure?.passesImageVerify == true {
+            v.startWarning = v.failure
+            v.failure = nil
+        }
+        return v
     }
 
     // MARK: esp_ota_set_boot_partition
@@ -286,6 +293,7 @@ public struct OTAPlanner {
                 throw OTAError(.otaValidateFailed, .imageInvalid(partition: name, problem: failure))
             }
         }
+        if let w = verdict.startWarning { notes.append("\(name) \(w)") }
         guard target.isApp else {
             throw OTAError(.invalidArg, .notAnApp(partition: name))
         }
@@ -491,6 +499,7 @@ public struct OTAPlanner {
         checks.append(StageCheck(name: "verify", passed: verdict.bootable,
                                  detail: verdict.problem.map { "\($0) (esp_ota_end)" } ?? "esp_image_verify passes (\(ruleWords))"))
         for r in verdict.requirements { notes.append("\(name) \(r.words)") }
+        if let w = verdict.startWarning { notes.append("\(name) \(w)") }
         if let img = AppImage.inspect(ByteArray(image), at: 0, flashAddress: start, digests: NoDigests()).image {
             let len = img.lengthWithSignature ?? image.count
             checks.append(StageCheck(name: "size", passed: len <= Int(target.size),

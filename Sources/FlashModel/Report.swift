@@ -195,6 +195,7 @@ public enum Report {
             kv += [("revision_kind", .string(kind.rawValue)), ("min", .string(w.min.description)), ("max", .opt(w.max?.description)),
                    ("family_max", .string(w.familyMax.description))]
         case .segment0TooShort(let len, let min): kv += [("length", .num(len)), ("minimum", .num(min))]
+        case .mappedSegmentCount(let n): kv += [("mapped_segments", .num(n)), ("halts_bootloader", .bool(true))]
         case .absent, .erased, .cutByFileEnd, .notAnApp, .noAppDescriptor: break
         }
         return .object(kv)

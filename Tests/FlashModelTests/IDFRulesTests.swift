@@ -288,3 +288,27 @@ private func factoryOnly(_ chip: Chip, factoryAt: UInt32 = 0x10000, size: UInt32
         window: RevisionWindow(min: ChipRevision(3, 0), max: nil, familyMax: ChipRevision(full: 399)), actual: ChipRevision(1, 0)))
     #expect(v1.boot?.outcome == .nothingLoads && v1.boot?.selected == nil)
 }
+
+// MARK: unpack_load_app
+
+@Test func unpackLoadApp_sharedMMUChipsNeedTwoMappedSegmentsFromV51() throws {
+    // factory: one flash-mapped segment (DROM only); ota_0 a full app. otadata erased → factory first.
+    var b = FlashImageBuilder.twoOTA(chip: .esp32c6)
+    b.app("factory", AppImageBuilder.smallApp(chip: .esp32c6, project: "one", version: "1"))
+    b.app("ota_0", app(.esp32c6, seed: 8))
+    b.bootloaderIDF = "v5.0.9"
+    let v50 = try analyze(b)
+    #expect(v50.boot?.loaded == "factory" && v50.boot?.outcome == .loads)
+    b.bootloaderIDF = "v5.1"
+    let v51 = try analyze(b)
+    // It verifies, then the bootloader asserts while mapping it: no fallback to ota_0, a boot loop.
+    #expect(v51.app(named: "factory")?.verdict.failure == .mappedSegmentCount(1))
+    #expect(v51.boot?.attempts.map(\.partition) == ["factory"] && v51.boot?.loaded == nil && v51.boot?.outcome == .nothingLoads)
+    // ESP-IDF's esp_ota_set_boot_partition still accepts it (its esp_image_verify passes).
+    let plan = try planner(b.bytes()).setBoot("factory")
+    #expect(plan.notes.contains { $0.contains("needs exactly 2") })
+    // The same layout on an ESP32-C3 starts.
+    var c3 = FlashImageBuilder.twoOTA(chip: .esp32c3)
+    c3.app("factory", AppImageBuilder.smallApp(chip: .esp32c3, project: "one", version: "1"))
+    #expect(try analyze(c3).boot?.loaded == "factory")
+}
