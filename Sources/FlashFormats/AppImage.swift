@@ -22,6 +22,29 @@ let signatureBlockMagic: UInt8 = 0xE7
 let signatureBlockSize = 1216
 let signatureSectorSize = 4096
 
+extension DiagnosticCode {
+    public static let imageHeaderTruncated: DiagnosticCode = "image_header_truncated"
+    public static let imageUnknownChip: DiagnosticCode = "image_unknown_chip"
+    public static let imageTooManySegments: DiagnosticCode = "image_too_many_segments"
+    public static let imageHashAppendedByte: DiagnosticCode = "image_hash_appended_byte"
+    public static let imageFlashSizeCode: DiagnosticCode = "image_flash_size_code"
+    public static let imageFlashFrequencyCode: DiagnosticCode = "image_flash_frequency_code"
+    public static let imageSegmentHeaderTruncated: DiagnosticCode = "image_segment_header_truncated"
+    public static let imageSegmentHeaderPastPartition: DiagnosticCode = "image_segment_header_past_partition"
+    public static let imageSegmentLength: DiagnosticCode = "image_segment_length"
+    public static let imageSegmentTruncated: DiagnosticCode = "image_segment_truncated"
+    public static let imageSegmentPastPartition: DiagnosticCode = "image_segment_past_partition"
+    public static let imageChecksumMismatch: DiagnosticCode = "image_checksum_mismatch"
+    public static let imageChecksumTruncated: DiagnosticCode = "image_checksum_truncated"
+    public static let imageChecksumPastPartition: DiagnosticCode = "image_checksum_past_partition"
+    public static let imageSHA256Mismatch: DiagnosticCode = "image_sha256_mismatch"
+    public static let imageSHA256Truncated: DiagnosticCode = "image_sha256_truncated"
+    public static let imageSHA256PastPartition: DiagnosticCode = "image_sha256_past_partition"
+    public static let imageSegment0ShortForAppDesc: DiagnosticCode = "image_segment0_short_for_app_desc"
+    public static let imageMMUMisaligned: DiagnosticCode = "image_mmu_misaligned"
+    public static let imageMMUPageDiffers: DiagnosticCode = "image_mmu_page_differs"
+}
+
 public struct ImageSegment: Sendable, Equatable {
     public let index: Int
     public let loadAddress: UInt32
@@ -48,6 +71,9 @@ public struct AppDescriptor: Sendable, Equatable {
     /// log2 of the MMU page size (v5.4+); 0 when not recorded.
     public let mmuPageSizeLog2: UInt8
     public static let size = 256
+    /// Offsets inside the descriptor.
+    public static let efuseBlockRevisionOffset = 176
+    public static let mmuPageSizeOffset = 180
 }
 
 /// `esp_bootloader_desc_t` (80 bytes at image offset 0x20 of a v5.2+ bootloader).
@@ -92,6 +118,9 @@ public struct AppImage: Sendable {
     /// Bytes the bootloader reads: header through checksum, plus the digest when appended.
     public let length: Int?
     public let appDescriptor: AppDescriptor?
+    /// `min_efuse_blk_rev_full` and `max_efuse_blk_rev_full` as the bootloader reads them: bytes 176–179
+    /// of segment 0's data, whether or not the descriptor magic is there (nil when segment 0 is shorter).
+    public let segment0EfuseBlockRevisions: (min: UInt16, max: UInt16)?
     public let bootloaderDescriptor: BootloaderDescriptor?
     public let signatures: [SignatureBlock]
     public let diagnostics: [Diagnostic]
@@ -118,6 +147,13 @@ public struct AppImage: Sendable {
     }
     /// No error-level diagnostic: everything the bootloader checks without eFuses passes.
     public var structurallyValid: Bool { !diagnostics.contains { $0.severity == .error } }
+    /// Codes of findings that only mean "the file ends here": on the device the bytes go on.
+    public static let fileEndCodes: Set<DiagnosticCode> = [.imageHeaderTruncated, .imageSegmentHeaderTruncated,
+                                                           .imageSegmentTruncated, .imageChecksumTruncated, .imageSHA256Truncated]
+    /// The first error the bootloader would stop at that the bytes in the file decide (not a file end).
+    public var firstDecidedError: Diagnostic? {
+        diagnostics.first { $0.severity == .error && !Self.fileEndCodes.contains($0.code) }
+    }
 }
 
 /// What an app slot (or any region expected to hold an image) contains.
@@ -181,7 +217,7 @@ extension AppImage {
         var truncated = false
         if header.count < 24 {
             truncated = true
-            diags.append(.error(base, "image header cut short: \(header.count) of 24 bytes in the file"))
+            diags.append(.error(base, .imageHeaderTruncated, "image header cut short: \(header.count) of 24 bytes in the file"))
         }
         func hb(_ i: Int) -> UInt8 { i < header.count ? header[i] : 0 }
         func h16(_ i: Int) -> UInt16 { UInt16(hb(i)) | UInt16(hb(i + 1)) << 8 }
@@ -193,14 +229,14 @@ extension AppImage {
         let chip = Chip.from(id: chipID)
         let hashByte = hb(23)
         if header.count >= 24 {
-            if chip == nil { diags.append(.error(base + 12, "unknown chip id \(chipID)")) }
+            if chip == nil { diags.append(.error(base + 12, .imageUnknownChip, "unknown chip id \(chipID)")) }
             if Int(segCount) > imageMaxSegments {
-                diags.append(.error(base + 1, "\(segCount) segments: the bootloader accepts at most \(imageMaxSegments)"))
+                diags.append(.error(base + 1, .imageTooManySegments, "\(segCount) segments: the bootloader accepts at most \(imageMaxSegments)"))
             }
-            if hashByte > 1 { diags.append(.warning(base + 23, "hash_appended byte is \(Hex.short(hashByte)) (esptool expects 0 or 1; the bootloader treats it as set)")) }
-            if flash.flashSize == nil { diags.append(.warning(base + 3, "invalid flash size code \(Hex.short(flash.sizeCode))")) }
+            if hashByte > 1 { diags.append(.warning(base + 23, .imageHashAppendedByte, "hash_appended byte is \(Hex.short(hashByte)) (esptool expects 0 or 1; the bootloader treats it as set)")) }
+            if flash.flashSize == nil { diags.append(.warning(base + 3, .imageFlashSizeCode, "invalid flash size code \(Hex.short(flash.sizeCode))")) }
             if let chip, chip.flashFrequencyName(flash.frequencyCode) == nil {
-                diags.append(.info(base + 3, "flash frequency code \(Hex.short(flash.frequencyCode)) has no esptool name for \(chip.name)"))
+                diags.append(.info(base + 3, .imageFlashFrequencyCode, "flash frequency code \(Hex.short(flash.frequencyCode)) has no esptool name for \(chip.name)"))
             }
         }
 
@@ -213,7 +249,7 @@ extension AppImage {
             for i in 0..<Int(segCount) {
                 guard have(cursor, 8) else {
                     truncated = base + cursor + 8 > s.count
-                    diags.append(.error(base + cursor, truncated
+                    diags.append(.error(base + cursor, truncated ? .imageSegmentHeaderTruncated : .imageSegmentHeaderPastPartition, truncated
                         ? "file ends inside the header of segment \(i)"
                         : "segment \(i) header lies past the end of the partition"))
                     complete = false
@@ -227,14 +263,14 @@ extension AppImage {
                 let cut = !fits && (overflow || base + dataEnd > s.count)
                 segments.append(ImageSegment(index: i, loadAddress: load, length: len, headerOffset: cursor, truncated: !fits))
                 if len & 3 != 0 || len >= segmentLengthLimit {
-                    diags.append(.error(base + cursor + 4, "segment \(i): invalid length \(Hex.short(len))"))
+                    diags.append(.error(base + cursor + 4, .imageSegmentLength, "segment \(i): invalid length \(Hex.short(len))"))
                 }
                 if let chip, chip.isFlashMapped(load) {
                     mapped.append((i, base + cursor, flashAddress + dataStart, load))
                 }
                 if !fits {
                     truncated = truncated || cut
-                    diags.append(.error(base + dataStart, cut
+                    diags.append(.error(base + dataStart, cut ? .imageSegmentTruncated : .imageSegmentPastPartition, cut
                         ? "file ends inside segment \(i) (\(Hex.short(load)), \(len) bytes)"
                         : "segment \(i) (\(Hex.short(load)), \(len) bytes) runs past the end of the partition"))
                     complete = false
@@ -258,24 +294,28 @@ extension AppImage {
                 checksumStored = s.u8(at: base + padded - 1)
                 checksumComputed = digests.xorChecksum(segments.map { (base + $0.dataOffset)..<(base + $0.dataOffset + Int($0.length)) })
                 if checksumStored != checksumComputed {
-                    diags.append(.error(base + padded - 1, "checksum \(Hex.padded(checksumStored!, 2)) invalid, calculated \(Hex.padded(checksumComputed!, 2))"))
+                    diags.append(.error(base + padded - 1, .imageChecksumMismatch, "checksum \(Hex.padded(checksumStored!, 2)) invalid, calculated \(Hex.padded(checksumComputed!, 2))"))
                 }
                 length = padded
                 if hashByte != 0 {
                     if have(padded, 32) {
                         shaStored = s.bytes(at: base + padded, length: 32)
                         shaComputed = digests.sha256(base..<(base + padded))
-                        if shaStored != shaComputed { diags.append(.error(base + padded, "SHA-256 digest does not match the image")) }
+                        if shaStored != shaComputed { diags.append(.error(base + padded, .imageSHA256Mismatch, "SHA-256 digest does not match the image")) }
                         length = padded + 32
                     } else {
-                        truncated = truncated || base + padded + 32 > s.count
-                        diags.append(.error(base + padded, "image ends before its appended SHA-256"))
+                        let cut = base + padded + 32 > s.count
+                        truncated = truncated || cut
+                        diags.append(.error(base + padded, cut ? .imageSHA256Truncated : .imageSHA256PastPartition,
+                                            "image ends before its appended SHA-256"))
                         length = nil
                     }
                 }
             } else {
-                truncated = truncated || base + padded > s.count
-                diags.append(.error(base + padded - 1, "image ends before its checksum byte"))
+                let cut = base + padded > s.count
+                truncated = truncated || cut
+                diags.append(.error(base + padded - 1, cut ? .imageChecksumTruncated : .imageChecksumPastPartition,
+                                    "image ends before its checksum byte"))
             }
         }
 
@@ -290,9 +330,16 @@ extension AppImage {
             } else if s.u32(at: base + 0x20) == appDescriptorMagic, have(0x20, AppDescriptor.size) {
                 appDesc = readAppDescriptor(s, base + 0x20)
                 if seg0.length < UInt32(AppDescriptor.size) {
-                    diags.append(.info(base + 0x20, "segment 0 is shorter than esp_app_desc_t"))
+                    diags.append(.info(base + 0x20, .imageSegment0ShortForAppDesc, "segment 0 is shorter than esp_app_desc_t"))
                 }
             }
+        }
+
+        var efuseRevs: (min: UInt16, max: UInt16)?
+        if !isBootloader, let seg0 = segments.first, seg0.length >= UInt32(AppDescriptor.efuseBlockRevisionOffset + 4),
+           let lo = s.u16(at: base + seg0.dataOffset + AppDescriptor.efuseBlockRevisionOffset),
+           let hi = s.u16(at: base + seg0.dataOffset + AppDescriptor.efuseBlockRevisionOffset + 2) {
+            efuseRevs = (lo, hi)
         }
 
         // MMU rule (verify_segment_header): flash and load address agree modulo the verifier's own
@@ -300,10 +347,10 @@ extension AppImage {
         if let chip, !mapped.isEmpty {
             let page = mmuPageSize ?? chip.defaultMMUPageSize(flashSize: flash.flashSize)
             for m in mapped where m.flash % page != Int(m.load) % page {
-                diags.append(.error(m.at, "segment \(m.index) load address \(Hex.short(m.load)) doesn't match data \(Hex.short(m.flash)) modulo the \(page >> 10) KiB MMU page"))
+                diags.append(.error(m.at, .imageMMUMisaligned, "segment \(m.index) load address \(Hex.short(m.load)) doesn't match data \(Hex.short(m.flash)) modulo the \(page >> 10) KiB MMU page"))
             }
             if let log2 = appDesc?.mmuPageSizeLog2, log2 >= 12, log2 <= 20, 1 << Int(log2) != page {
-                diags.append(.warning(base + 0x20 + 180, "the app was built for \((1 << Int(log2)) >> 10) KiB MMU pages; a default bootloader for this flash size uses \(page >> 10) KiB"))
+                diags.append(.warning(base + 0x20 + 180, .imageMMUPageDiffers, "the app was built for \((1 << Int(log2)) >> 10) KiB MMU pages; a default bootloader for this flash size uses \(page >> 10) KiB"))
             }
         }
 
@@ -333,7 +380,8 @@ extension AppImage {
                         hashAppendedByte: hashByte, segments: segments, checksumOffset: checksumOffset,
                         checksumStored: checksumStored, checksumComputed: checksumComputed,
                         sha256Stored: shaStored, sha256Computed: shaComputed, length: length,
-                        appDescriptor: appDesc, bootloaderDescriptor: blDesc, signatures: sigs,
+                        appDescriptor: appDesc, segment0EfuseBlockRevisions: efuseRevs,
+                        bootloaderDescriptor: blDesc, signatures: sigs,
                         diagnostics: diags, truncated: truncated)
     }
 
@@ -379,6 +427,8 @@ public struct AppImageBuilder: Sendable {
     public var appendHash = true
     public var minChipRevisionFull: UInt16 = 0
     public var maxChipRevisionFull: UInt16 = 0xFFFF
+    /// Header byte 14 (`min_chip_rev`, read by bootloaders before v4.4.5/v5.0.1); default min_full / 100.
+    public var legacyMinChipRevision: UInt8?
 
     public init(chip: Chip = .esp32) { self.chip = chip }
 
@@ -448,7 +498,7 @@ public struct AppImageBuilder: Sendable {
         out.appendLE(entry)
         out += [0xEE, 0, 0, 0]
         out.appendLE(chip.id)
-        out.append(UInt8(truncatingIfNeeded: minChipRevisionFull / 100))
+        out.append(legacyMinChipRevision ?? UInt8(truncatingIfNeeded: minChipRevisionFull / 100))
         out.appendLE(minChipRevisionFull)
         out.appendLE(maxChipRevisionFull)
         out += [0, 0, 0, 0]
@@ -479,6 +529,10 @@ public struct AppDescriptorBuilder: Sendable {
     public var time: String
     public var secureVersion: UInt32
     public var elfSHA256: [UInt8] = [UInt8](repeating: 0xA5, count: 32)
+    public var minEfuseBlockRevision: UInt16 = 0
+    public var maxEfuseBlockRevision: UInt16 = 0
+    /// log2 of the MMU page size the app was built for.
+    public var mmuPageSizeLog2: UInt8 = 16
 
     public init(projectName: String, version: String, idfVersion: String, date: String, time: String, secureVersion: UInt32 = 0) {
         self.projectName = projectName; self.version = version; self.idfVersion = idfVersion
@@ -496,8 +550,9 @@ public struct AppDescriptorBuilder: Sendable {
         out += [UInt8](repeating: 0, count: 8)
         out += field(version, 32) + field(projectName, 32) + field(time, 16) + field(date, 16) + field(idfVersion, 32)
         out += elfSHA256.prefix(32) + [UInt8](repeating: 0, count: Swift.max(0, 32 - elfSHA256.count))
-        out += [0, 0, 0, 0]          // min/max eFuse block revision
-        out.append(16)                // MMU page 64 KiB
+        out.appendLE(minEfuseBlockRevision)
+        out.appendLE(maxEfuseBlockRevision)
+        out.append(mmuPageSizeLog2)
         out += [UInt8](repeating: 0, count: AppDescriptor.size - out.count)
         return out
     }

@@ -13,6 +13,10 @@ public struct FlashImageBuilder: Sendable {
     public var contents: [(offset: Int, bytes: [UInt8])] = []
     /// Write the bootloader image (true) or leave its region erased.
     public var includeBootloader = true
+    /// `esp_bootloader_desc_t.idf_ver` of the bootloader; nil builds one without the descriptor (pre-v5.2).
+    public var bootloaderIDF: String? = "v5.5.1"
+    /// The bootloader header's flash size code, when it should differ from `flashSize`.
+    public var bootloaderSizeCode: UInt8?
 
     public init(chip: Chip = .esp32, flashSize: Int = 4 << 20, tableOffset: Int = defaultPartitionTableOffset,
                 partitions: [PartitionEntry]) {
@@ -57,17 +61,18 @@ public struct FlashImageBuilder: Sendable {
     }
 
     /// A second-stage bootloader image for the chip: RAM-only segments, `esp_bootloader_desc_t` first.
-    public static func bootloader(chip: Chip, flashSize: Int) -> [UInt8] {
+    public static func bootloader(chip: Chip, flashSize: Int, idf: String? = "v5.5.1", sizeCode: UInt8? = nil) -> [UInt8] {
         var b = AppImageBuilder(chip: chip)
-        let sizeCode = UInt8(max(0, min(7, (flashSize >> 20).trailingZeroBitCount)))
-        b.flashSizeFreqByte = sizeCode << 4
+        let sizeCode = sizeCode ?? UInt8(max(0, min(7, (flashSize >> 20).trailingZeroBitCount)))
+        b.flashSizeFreqByte = (sizeCode & 0x0F) << 4
         let (dram, iram): (UInt32, UInt32) = switch chip.id {
         case Chip.esp32.id: (0x3FFF_0030, 0x4007_8000)
         case Chip.esp32s2.id: (0x3FFE_6100, 0x4005_0000)
         case Chip.esp32s3.id, Chip.esp32c3.id, Chip.esp32c2.id: (0x3FCD_5820, 0x403C_C710)
         default: (0x4085_0000, 0x4086_0000)
         }
-        let desc = bootloaderDescriptorBytes(version: 1, idf: "v5.5.1", dateTime: "Nov 24 2026 12:00:00")
+        let desc = idf.map { bootloaderDescriptorBytes(version: 1, idf: $0, dateTime: "Nov 24 2026 12:00:00") }
+            ?? [UInt8](repeating: 0, count: 80)
         b.segments = [
             .init(loadAddress: dram, data: desc + AppImageBuilder.pattern(count: 0x800, seed: 0x42)),
             .init(loadAddress: iram, data: AppImageBuilder.pattern(count: 0x3000, seed: 0x43)),
@@ -83,7 +88,9 @@ public struct FlashImageBuilder: Sendable {
             let n = min(bytes.count, out.count - at)
             out.replaceSubrange(at..<(at + n), with: bytes[0..<n])
         }
-        if includeBootloader { put(Self.bootloader(chip: chip, flashSize: flashSize), chip.bootloaderOffset) }
+        if includeBootloader {
+            put(Self.bootloader(chip: chip, flashSize: flashSize, idf: bootloaderIDF, sizeCode: bootloaderSizeCode), chip.bootloaderOffset)
+        }
         put(PartitionTable.encode(partitions), tableOffset)
         for c in contents { put(c.bytes, c.offset) }
         return out

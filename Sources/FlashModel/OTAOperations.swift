@@ -11,16 +11,115 @@ import FlashFormats
 public struct OTASettings: Sendable, Equatable {
     /// CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE.
     public var rollback: Bool
-    /// Which ESP-IDF release's `esp_rewrite_ota_data` rules.
-    public var idf: IDFBehaviour
-    public init(rollback: Bool = false, idf: IDFBehaviour = .v6) { self.rollback = rollback; self.idf = idf }
+    /// The ESP-IDF release the app (its `esp_ota_ops.c` and `esp_partition`) was built with.
+    public var appIDF: IDFVersion
+    /// What `--idf 5` means: the last release before esp_ota_begin's rollback erase (v5.5) and the v6.0
+    /// `esp_rewrite_ota_data` change.
+    public static let v5Default = IDFVersion(5, 4)
+    public static let v6Default = IDFVersion(6, 0)
+
+    public init(rollback: Bool = false, appIDF: IDFVersion = OTASettings.v6Default) { self.rollback = rollback; self.appIDF = appIDF }
+    public init(rollback: Bool = false, idf: IDFBehaviour) {
+        self.init(rollback: rollback, appIDF: idf == .v6 ? Self.v6Default : Self.v5Default)
+    }
+
+    /// Which `esp_rewrite_ota_data` rule (v6.0+: re-selecting the running slot keeps its seq).
+    public var idf: IDFBehaviour {
+        get { appIDF >= Self.v6Default ? .v6 : .v5 }
+        set { appIDF = newValue == .v6 ? Self.v6Default : Self.v5Default }
+    }
+    /// v5.2+: `esp_partition_erase_range`/`write` refuse a readonly partition (ESP_ERR_NOT_ALLOWED).
+    public var honoursReadonly: Bool { appIDF >= IDFVersion(5, 2) }
+    /// v5.5+ with rollback: `esp_ota_begin` erases the inactive otadata sector.
+    public var beginInvalidatesInactiveSlot: Bool { rollback && appIDF >= IDFVersion(5, 5) }
+}
+
+/// The error an ESP-IDF call returns (`esp_err_t` names), plus FlashScope's own two refusals where the
+/// device would hang or silently do nothing.
+public enum ESPError: String, Sendable, Equatable, CaseIterable {
+    case fail = "ESP_FAIL"
+    case invalidArg = "ESP_ERR_INVALID_ARG"
+    case invalidState = "ESP_ERR_INVALID_STATE"
+    case invalidSize = "ESP_ERR_INVALID_SIZE"
+    case notFound = "ESP_ERR_NOT_FOUND"
+    case notAllowed = "ESP_ERR_NOT_ALLOWED"
+    case otaValidateFailed = "ESP_ERR_OTA_VALIDATE_FAILED"
+    case otaPartitionConflict = "ESP_ERR_OTA_PARTITION_CONFLICT"
+    case otaRollbackFailed = "ESP_ERR_OTA_ROLLBACK_FAILED"
+    case otaRollbackInvalidState = "ESP_ERR_OTA_ROLLBACK_INVALID_STATE"
+    /// Not an ESP-IDF error: `esp_ota_set_boot_partition` would loop forever.
+    case deviceHangs = "DEVICE_HANGS"
+    /// Not an ESP-IDF error: `esp_ota_set_boot_partition` would write the erased seq.
+    case seqWraps = "SEQ_WRAPS"
+}
+
+/// Why an OTA operation is refused, with the values that decided it.
+public enum OTARefusal: Sendable, Equatable, CustomStringConvertible {
+    case notAFlashImage
+    case noTable
+    case tableRejected(reason: String)
+    case noOTADataPartition
+    case otadataTooSmall(size: UInt32)
+    case otadataNotInFile
+    case noSuchPartition(name: String, available: [String])
+    case notAnApp(partition: String)
+    case imageInvalid(partition: String, problem: ImageProblem)
+    case setBootPlan(OTAPlanError)
+    case runningIsFactory
+    case rollbackImpossible
+    case noLastBootEntry(sector: Int)
+    case noOTAPartition(slot: Int)
+    case lastBootIsRunning(partition: String)
+    case notAnOTASlot(partition: String)
+    case partitionConflict(partition: String)
+    case runningPendingVerify(partition: String)
+    case partitionNotInFile(partition: String)
+    case checksFailed([StageCheck])
+    case appCannotReadTable(AppTableView.LoadError)
+    case hiddenFromApp(partition: String)
+    case readonly(partition: String)
+    case notAnImage(first: UInt8)
+    case imageLargerThanPartition(imageSize: Int, partition: String, partitionSize: Int)
+
+    public var description: String {
+        switch self {
+        case .notAFlashImage: "this file is not a flash image"
+        case .noTable: "no partition table in this file"
+        case .tableRejected(let r): "the bootloader rejects this partition table (\(r)); fix it first"
+        case .noOTADataPartition: "the partition table has no otadata (data/ota) partition"
+        case .otadataTooSmall(let size): "otadata partition is \(Hex.short(size)) bytes, needs \(Hex.short(otadataSize))"
+        case .otadataNotInFile: "the otadata partition is not (completely) in this file"
+        case .noSuchPartition(let name, let names): "no partition named '\(name)' (partitions: \(names.joined(separator: ", ")))"
+        case .notAnApp(let name): "\(name) is not an app partition"
+        case .imageInvalid(let name, let problem): "\(name): \(problem)"
+        case .setBootPlan(let e): e.description
+        case .runningIsFactory: "Running firmware is factory (no valid otadata entry)"
+        case .rollbackImpossible: "Rollback is not possible, do not have any suitable apps in slots"
+        case .noLastBootEntry(let sector): "the inactive otadata entry (sector \(sector)) is erased or has a bad CRC: there is no last boot app"
+        case .noOTAPartition(let slot): "no ota_\(slot) partition"
+        case .lastBootIsRunning(let name): "\(name) is the running partition"
+        case .notAnOTASlot(let name): "esp_ota_begin only writes OTA slots (ota_0…ota_15), not \(name); use --force to write it anyway, as esptool write-flash would"
+        case .partitionConflict(let name): "\(name) is the partition the device runs"
+        case .runningPendingVerify(let name): "the running app \(name) is PENDING_VERIFY: confirm it (mark --valid) or roll back before an update"
+        case .partitionNotInFile(let name): "\(name) is not (completely) in this file, so the image cannot be written into it"
+        case .checksFailed(let checks): checks.map { "\($0.name): \($0.detail)" }.joined(separator: "; ")
+        case .appCannotReadTable(let e): TableViewDifference.appCannotRead(e).description
+        case .hiddenFromApp(let name): "\(name) is not among the partitions the app reads (it lies after the MD5 row)"
+        case .readonly(let name): "\(name) is flagged readonly: esp_partition refuses to erase or write it (ESP-IDF v5.2+)"
+        case .notAnImage(let b): "esp_ota_write: the first byte is \(Hex.short(b)), not \(Hex.short(imageMagic))"
+        case .imageLargerThanPartition(let size, let name, let psize): "the file (\(size) bytes) is larger than \(name) (\(psize) bytes)"
+        }
+    }
 }
 
 public struct OTAError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// What ESP-IDF returns.
+    public let error: ESPError
+    public let refusal: OTARefusal
+    public init(_ error: ESPError, _ refusal: OTARefusal) { self.error = error; self.refusal = refusal }
     /// ESP-IDF's error name (`ESP_ERR_INVALID_ARG`, `ESP_FAIL`, …).
-    public let code: String
-    public let message: String
-    public init(_ code: String, _ message: String) { self.code = code; self.message = message }
+    public var code: String { error.rawValue }
+    public var message: String { refusal.description }
     public var description: String { "\(code): \(message)" }
 }
 
@@ -45,6 +144,7 @@ public struct PowerLossOutcome: Sendable, Equatable {
     public let selected: String?
     public let loaded: String?
     public let reason: String
+    public let outcome: BootOutcome
 }
 
 /// A check made before staging an image, as the bootloader would make it.
@@ -108,21 +208,28 @@ public struct OTAPlanner {
 
     // MARK: Preconditions shared by every otadata operation
 
-    func otadataPartition() throws(OTAError) -> PartitionEntry {
-        guard layout.kind == .flashImage, let t = layout.table else {
-            throw OTAError("ESP_ERR_NOT_FOUND", "no partition table in this file")
+    /// The app's table (`esp_partition`): refused when the app cannot read it.
+    func appView() throws(OTAError) -> AppTableView {
+        guard layout.kind == .flashImage, let t = layout.table, let view = layout.appView else {
+            throw OTAError(.notFound, .noTable)
         }
         guard t.bootloaderAccepts else {
-            throw OTAError("ESP_ERR_INVALID_STATE", "the bootloader rejects this partition table (\(t.bootloaderReason ?? "invalid")); fix it first")
+            throw OTAError(.invalidState, .tableRejected(reason: t.bootloaderReason ?? "invalid"))
         }
-        guard let p = layout.otadataPartition else {
-            throw OTAError("ESP_ERR_NOT_FOUND", "the partition table has no otadata (data/ota) partition")
+        if let e = view.loadError { throw OTAError(e == .noMD5Row ? .notFound : .invalidState, .appCannotReadTable(e)) }
+        return view
+    }
+
+    /// `read_otadata`: the first data/ota row the app sees.
+    func otadataPartition() throws(OTAError) -> PartitionEntry {
+        guard let p = try appView().otadata else {
+            throw OTAError(.notFound, .noOTADataPartition)
         }
         guard Int(p.size) >= otadataSize else {
-            throw OTAError("ESP_ERR_INVALID_SIZE", "otadata partition is \(Hex.short(p.size)) bytes, needs 0x2000")
+            throw OTAError(.invalidSize, .otadataTooSmall(size: p.size))
         }
         guard document.presence(of: Int(p.offset)..<(Int(p.offset) + otadataSize)) == .full else {
-            throw OTAError("ESP_ERR_INVALID_SIZE", "the otadata partition is not (completely) in this file")
+            throw OTAError(.invalidSize, .otadataNotInFile)
         }
         return p
     }
@@ -130,14 +237,20 @@ public struct OTAPlanner {
     func entries(_ p: PartitionEntry) -> [OTAEntry?] { OTAData.parse(document, at: Int(p.offset)).entries }
 
     /// `esp_ota_get_app_partition_count`: consecutive ota_0, ota_1, … .
-    var appCount: Int { layout.appOTASlots.count }
+    var appSlots: AppOTASlots { layout.appSlots }
+    var appCount: Int { appSlots.count }
 
+    /// The partition the app finds by this label (the first row with it).
     func partition(named name: String) throws(OTAError) -> PartitionEntry {
-        guard let p = layout.partition(named: name)?.entry else {
-            let names = layout.partitions.map(\.name).joined(separator: ", ")
-            throw OTAError("ESP_ERR_NOT_FOUND", "no partition named '\(name)' (partitions: \(names))")
-        }
-        return p
+        let view = try appView()
+        if let p = view.partition(named: name) { return p }
+        if layout.partition(named: name) != nil { throw OTAError(.notFound, .hiddenFromApp(partition: name)) }
+        throw OTAError(.notFound, .noSuchPartition(name: name, available: view.partitions.map(\.name)))
+    }
+
+    /// `esp_partition_erase_range` / `esp_partition_write` on a readonly partition (v5.2+).
+    func checkWritable(_ p: PartitionEntry) throws(OTAError) {
+        if p.readonly && settings.honoursReadonly { throw OTAError(.notAllowed, .readonly(partition: p.name)) }
     }
 
     /// The steps of `rewrite_ota_seq`: erase the sector, write the 32-byte entry at its start.
@@ -150,11 +263,18 @@ public struct OTAPlanner {
         OTAEntryChange(sector: sector, offset: Int(p.offset) + sector * otadataSectorSize, before: before[sector], after: after)
     }
 
-    /// `image_validate(partition, ESP_IMAGE_VERIFY)` as far as a dump can tell.
-    func verifyImage(_ p: PartitionEntry) -> BootVerdict {
-        let content = AppImage.inspect(document, at: Int(p.offset), limit: Int(p.size), digests: document.digests)
-        return FlashLayout.judge(content, presence: document.presence(of: Int(p.offset)..<Int(p.end)),
-                                 chip: layout.bootloader?.chip, partitionSize: Int(p.size))
+    /// `image_validate(partition, ESP_IMAGE_VERIFY)`: the same check, with the same inputs, as `info`.
+    /// A verdict that only the bootloader's start-up makes (it verifies, then aborts) passes here, as on the
+    /// device, with a note.
+    func verifyImage(_ p: PartitionEntry, in source: FlashDocument? = nil) -> BootVerdict {
+        let doc = source ?? document
+        var v = ImageVerifier.verify(doc, partition: p, presence: doc.presence(of: Int(p.offset)..<Int(p.end)),
+                                     context: layout.verifyContext, digests: doc.digests).1
+        if v.failure?.passesImageVerify == true {
+            v.startWarning = v.failure
+            v.failure = nil
+        }
+        return v
     }
 
     // MARK: esp_ota_set_boot_partition
@@ -169,17 +289,19 @@ public struct OTAPlanner {
         if !verdict.bootable {
             if skipValidate {
                 notes.append("image check skipped (--force): \(verdict.problem ?? "not bootable"); the bootloader will refuse this slot")
-            } else {
-                throw OTAError("ESP_ERR_OTA_VALIDATE_FAILED", "\(name): \(verdict.problem ?? "image does not verify")")
+            } else if let failure = verdict.failure {
+                throw OTAError(.otaValidateFailed, .imageInvalid(partition: name, problem: failure))
             }
         }
+        if let w = verdict.startWarning { notes.append("\(name) \(w)") }
         guard target.isApp else {
-            throw OTAError("ESP_ERR_INVALID_ARG", "\(name) is not an app partition")
+            throw OTAError(.invalidArg, .notAnApp(partition: name))
         }
         let od = try otadataPartition()
         let before = entries(od)
         var plan: OTAPlan
         if target.isFactory {
+            try checkWritable(od)
             let r = Int(od.offset)..<(Int(od.offset) + Int(od.size))
             plan = OTAPlan(label: "set boot \(name)", function: "esp_ota_set_boot_partition(\(name))",
                            steps: [.erase(r)],
@@ -188,7 +310,7 @@ public struct OTAPlanner {
         } else {
             // esp_rewrite_ota_data takes SUB_TYPE_ID(subtype) = subtype & 0x0F for any non-factory app:
             // a test app (0x20) or tee_1 (0x31) selects OTA slot 0 or 1.
-            let slot = Int(target.subtype & 0x0F)
+            let slot = target.subtypeID
             if !target.isOTAApp {
                 notes.append("\(name) is not an OTA slot: ESP-IDF uses subtype & 0x0F = \(slot), i.e. it selects OTA slot \(slot)")
             }
@@ -198,11 +320,11 @@ public struct OTAPlanner {
                 w = try data.planSetBoot(slot: slot, count: appCount, rollback: settings.rollback, idf: settings.idf)
             } catch {
                 switch error {
-                case .slotOutOfRange: throw OTAError("ESP_ERR_INVALID_ARG", error.description)
-                case .sequenceOverflow(_, _, _, let hangs):
-                    throw OTAError(hangs ? "DEVICE_HANGS" : "SEQ_WRAPS", error.description)
+                case .slotOutOfRange: throw OTAError(.invalidArg, .setBootPlan(error))
+                case .sequenceOverflow(_, _, _, let hangs): throw OTAError(hangs ? .deviceHangs : .seqWraps, .setBootPlan(error))
                 }
             }
+            try checkWritable(od)
             plan = OTAPlan(label: "set boot \(name)", function: "esp_ota_set_boot_partition(\(name))",
                            steps: rewrite(od, sector: w.sector, entry: w.entry),
                            otadataChanges: [change(od, w.sector, before, w.entry)])
@@ -222,7 +344,7 @@ public struct OTAPlanner {
     func activeEntry(_ od: PartitionEntry) throws(OTAError) -> (sector: Int, entries: [OTAEntry?]) {
         let e = entries(od)
         guard let active = OTAData(offset: Int(od.offset), entries: e).activeSector, appCount != 0 else {
-            throw OTAError("ESP_FAIL", "Running firmware is factory (no valid otadata entry)")
+            throw OTAError(.fail, .runningIsFactory)
         }
         return (active, e)
     }
@@ -236,6 +358,7 @@ public struct OTAPlanner {
             return OTAPlan(label: "mark valid", function: "esp_ota_mark_app_valid_cancel_rollback()", steps: [],
                            otadataChanges: [], notes: ["already VALID: ESP-IDF writes nothing"])
         }
+        try checkWritable(od)
         e.state = OTAState.valid
         e.crc = e.expectedCRC
         var plan = OTAPlan(label: "mark valid", function: "esp_ota_mark_app_valid_cancel_rollback()",
@@ -249,8 +372,9 @@ public struct OTAPlanner {
         let od = try otadataPartition()
         let (active, before) = try activeEntry(od)
         guard let why = rollbackPossible(od, before, active) else {
-            throw OTAError("ESP_ERR_OTA_ROLLBACK_FAILED", "Rollback is not possible, do not have any suitable apps in slots")
+            throw OTAError(.otaRollbackFailed, .rollbackImpossible)
         }
+        try checkWritable(od)
         var e = before[active]!
         e.state = OTAState.invalid
         e.crc = e.expectedCRC
@@ -265,12 +389,10 @@ public struct OTAPlanner {
     func rollbackPossible(_ od: PartitionEntry, _ e: [OTAEntry?], _ active: Int) -> String? {
         let other = 1 - active
         let otherValid = e[other]?.isValid ?? false
-        if !otherValid, let f = layout.partitions.first(where: { $0.entry.isFactory })?.entry, verifyImage(f).bootable {
+        if !otherValid, let f = layout.appView?.factory, verifyImage(f).bootable {
             return f.name
         }
-        if otherValid, let slot = e[other]?.slot(count: appCount),
-           let p = layout.partitions.first(where: { $0.entry.isApp && $0.entry.subtype == UInt8(0x10 + slot) })?.entry,
-           verifyImage(p).bootable {
+        if otherValid, let entry = e[other], let p = appSlots.partition(selectedBy: entry), verifyImage(p).bootable {
             return p.name
         }
         return nil
@@ -281,6 +403,7 @@ public struct OTAPlanner {
     /// Erases the whole otadata partition (what `otatool.py erase_otadata` and set_boot(factory) do).
     public func eraseOTAData() throws(OTAError) -> OTAPlan {
         let od = try otadataPartition()
+        try checkWritable(od)
         let before = entries(od)
         var plan = OTAPlan(label: "erase otadata", function: "esp_partition_erase_range(otadata, 0, 0x2000)",
                            steps: [.erase(Int(od.offset)..<(Int(od.offset) + Int(od.size)))],
@@ -292,19 +415,21 @@ public struct OTAPlanner {
     /// `esp_ota_erase_last_boot_app_partition()`.
     public func eraseLastBootApp() throws(OTAError) -> OTAPlan {
         let od: PartitionEntry
-        do { od = try otadataPartition() } catch { throw OTAError("ESP_FAIL", error.message) }
+        do { od = try otadataPartition() } catch { throw OTAError(.fail, error.refusal) }
         let (active, before) = try activeEntry(od)
         let inactive = 1 - active
-        guard let ie = before[inactive], ie.seq != 0xFFFF_FFFF, ie.crcOK else {
-            throw OTAError("ESP_FAIL", "the inactive otadata entry (sector \(inactive)) is erased or has a bad CRC: there is no last boot app")
+        guard let ie = before[inactive], !ie.seqErasedOrCRCWrong else {
+            throw OTAError(.fail, .noLastBootEntry(sector: inactive))
         }
-        let slot = ie.slot(count: appCount)!
-        guard let last = layout.partitions.first(where: { $0.entry.isApp && $0.entry.subtype == UInt8(0x10 + slot) })?.entry else {
-            throw OTAError("ESP_FAIL", "no ota_\(slot) partition")
+        guard let last = appSlots.partition(selectedBy: ie) else {
+            throw OTAError(.fail, .noOTAPartition(slot: ie.slot(count: appCount) ?? 0))
         }
         if let running = running, running == last.name {
-            throw OTAError("ESP_FAIL", "\(last.name) is the running partition")
+            throw OTAError(.fail, .lastBootIsRunning(partition: last.name))
         }
+        // The app partition is erased first, then the otadata sector; each erase returns its own error.
+        try checkWritable(last)
+        try checkWritable(od)
         let sectorAt = Int(od.offset) + inactive * otadataSectorSize
         var plan = OTAPlan(label: "erase \(last.name)", function: "esp_ota_erase_last_boot_app_partition()",
                            steps: [.erase(Int(last.offset)..<Int(last.end)), .erase(sectorAt..<(sectorAt + otadataSectorSize))],
@@ -315,78 +440,74 @@ public struct OTAPlanner {
 
     // MARK: stage
 
-    /// Writes an app image into an app partition as `esp_ota_begin(size)` + `esp_ota_write` + `esp_ota_end`:
-    /// the sectors the image needs are erased, the image written, and `esp_ota_end`'s verification is run
-    /// first. A failing check throws unless `force`.
+    /// Writes an app image into an app partition as `esp_ota_begin(size)` + `esp_ota_write` + `esp_ota_end`,
+    /// refusing with the error of the call that fails first: `esp_ota_begin` (partition not found, not an OTA
+    /// slot, the running one, a PENDING_VERIFY running app, then its erase: readonly, larger than the
+    /// partition), `esp_ota_write` (first byte not the image magic), `esp_ota_end` (`esp_image_verify` of the
+    /// written partition: the same check `info` makes). `force` writes anyway where FlashScope can.
     public func stage(_ name: String, image: [UInt8], force: Bool = false) throws(OTAError) -> OTAPlan {
+        guard layout.kind == .flashImage else { throw OTAError(.notFound, .notAFlashImage) }
         let target = try partition(named: name)
-        guard layout.kind == .flashImage else { throw OTAError("ESP_ERR_NOT_FOUND", "this file is not a flash image") }
-        guard target.isApp else { throw OTAError("ESP_ERR_INVALID_ARG", "\(name) is not an app partition") }
+        guard target.isApp else { throw OTAError(.invalidArg, .notAnApp(partition: name)) }
         var notes: [String] = []
+        // esp_ota_begin
         if !target.isOTAApp {
             // esp_ota_begin accepts ota_0…ota_15 only; writing factory/test is what esptool write-flash does.
-            guard force else {
-                throw OTAError("ESP_ERR_INVALID_ARG", "esp_ota_begin only writes OTA slots (ota_0…ota_15), not \(name); use --force to write it anyway, as esptool write-flash would")
-            }
+            guard force else { throw OTAError(.invalidArg, .notAnOTASlot(partition: name)) }
             notes.append("\(name) is not an OTA slot: written as esptool write-flash would (esp_ota_begin refuses it)")
         }
         if let running = running, running == name {
-            guard force else {
-                throw OTAError("ESP_ERR_OTA_PARTITION_CONFLICT", "\(name) is the partition the device runs")
-            }
+            guard force else { throw OTAError(.otaPartitionConflict, .partitionConflict(partition: name)) }
             notes.append("\(name) is the running partition (ESP_ERR_OTA_PARTITION_CONFLICT on a device)")
         }
         if settings.rollback, let running = running, let state = runningState(running), state == OTAState.pendingVerify {
-            guard force else {
-                throw OTAError("ESP_ERR_OTA_ROLLBACK_INVALID_STATE", "the running app \(running) is PENDING_VERIFY: confirm it (mark --valid) or roll back before an update")
-            }
+            guard force else { throw OTAError(.otaRollbackInvalidState, .runningPendingVerify(partition: running)) }
             notes.append("the running app is PENDING_VERIFY (ESP_ERR_OTA_ROLLBACK_INVALID_STATE on a device)")
         }
+        // esp_ota_begin's erase: esp_partition_erase_range(partition, 0, ALIGN_UP(size, 4 KiB)).
+        try checkWritable(target)
         let start = Int(target.offset)
-        let eraseLen = (image.count + otadataSectorSize - 1) / otadataSectorSize * otadataSectorSize
-        guard document.presence(of: start..<(start + Swift.min(eraseLen, Int(target.size)))) == .full else {
-            throw OTAError("ESP_ERR_INVALID_SIZE", "\(name) is not (completely) in this file, so the image cannot be written into it")
+        let eraseLen = (image.count + FlashDocument.sectorSize - 1) / FlashDocument.sectorSize * FlashDocument.sectorSize
+        guard eraseLen <= Int(target.size) else {
+            throw OTAError(.invalidSize, .imageLargerThanPartition(imageSize: image.count, partition: name, partitionSize: Int(target.size)))
         }
-        var checks: [StageCheck] = []
-        let slot = AppImage.inspect(ByteArray(image), at: 0, flashAddress: start)
-        let img = slot.image
-        checks.append(StageCheck(name: "magic", passed: img != nil,
-                                 detail: img != nil ? "0xe9" : "first byte \(Hex.short(image.first ?? 0)), expected 0xe9"))
-        if let img {
-            let structural = img.diagnostics.filter { $0.severity == .error && !$0.message.contains("checksum") && !$0.message.contains("SHA-256") }
-            checks.append(StageCheck(name: "segments", passed: structural.isEmpty && !img.truncated,
-                                     detail: structural.first?.message ?? "\(img.segmentCount) segments, MMU alignment ok at \(Hex.short(start))"))
-            checks.append(StageCheck(name: "checksum", passed: img.checksumValid == true,
-                                     detail: img.checksumStored.map { s in "\(Hex.padded(s, 2)) vs calculated \(Hex.padded(img.checksumComputed ?? 0, 2))" } ?? "not readable"))
-            if img.hashAppended {
-                checks.append(StageCheck(name: "SHA-256", passed: img.hashValid == true,
-                                         detail: img.hashValid == true ? "matches" : "stored digest does not match the image"))
-            }
-            let blChip = layout.bootloader?.chip
-            checks.append(StageCheck(name: "chip", passed: blChip == nil || img.chip == blChip,
-                                     detail: "image \(Chip.describe(id: img.chipID)), bootloader \(blChip?.name ?? "unknown")"))
-            let len = img.lengthWithSignature ?? image.count
-            checks.append(StageCheck(name: "size", passed: len <= Int(target.size) && image.count <= Int(target.size),
-                                     detail: "\(len) bytes into \(Int(target.size)) (\(len * 100 / Swift.max(1, Int(target.size)))%)"))
-        }
-        let failed = checks.filter { !$0.passed }
-        if !failed.isEmpty && !force {
-            throw OTAError("ESP_ERR_OTA_VALIDATE_FAILED", failed.map { "\($0.name): \($0.detail)" }.joined(separator: "; "))
-        }
-        guard image.count <= Int(target.size) else {
-            throw OTAError("ESP_ERR_INVALID_SIZE", "the file (\(image.count) bytes) is larger than \(name) (\(target.size) bytes)")
+        guard document.presence(of: start..<(start + eraseLen)) == .full else {
+            throw OTAError(.invalidSize, .partitionNotInFile(partition: name))
         }
         var steps: [OTAStep] = [.erase(start..<(start + eraseLen))]
         var changes: [OTAEntryChange] = []
         // v5.5+ with rollback: esp_ota_begin calls esp_ota_invalidate_inactive_ota_data_slot() after the erase
         // (same preconditions as erase_last_boot_app_partition; failures ignored).
-        if settings.rollback, settings.idf == .v6, target.isOTAApp, let (sector, od, before) = inactiveSlotToInvalidate() {
+        if settings.beginInvalidatesInactiveSlot, target.isOTAApp, let (sector, od, before) = inactiveSlotToInvalidate() {
             let at = Int(od.offset) + sector * otadataSectorSize
             steps.append(.erase(at..<(at + otadataSectorSize)))
             changes.append(change(od, sector, before, nil))
             notes.append("ESP-IDF v5.5+ with rollback: esp_ota_begin erases the inactive otadata sector \(sector)")
         }
         steps.append(.write(offset: start, bytes: image))
+
+        // esp_ota_write: the first byte; esp_ota_end: esp_image_verify on the written partition.
+        var checks: [StageCheck] = []
+        let first = image.first ?? 0xFF
+        checks.append(StageCheck(name: "magic", passed: first == imageMagic,
+                                 detail: first == imageMagic ? Hex.short(imageMagic) : "first byte \(Hex.short(first)), expected \(Hex.short(imageMagic)) (esp_ota_write)"))
+        let scratch = FlashDocument(scratchOver: document)
+        _ = try? scratch.edit("stage") { (tx: inout FlashDocument.Transaction) throws(FlashDocument.EditError) in try tx.perform(steps) }
+        let verdict = verifyImage(target, in: scratch)
+        let context = layout.verifyContext
+        let ruleWords = "bootloader rules ESP-IDF \(context.rules.version)"
+        checks.append(StageCheck(name: "verify", passed: verdict.bootable,
+                                 detail: verdict.problem.map { "\($0) (esp_ota_end)" } ?? "esp_image_verify passes (\(ruleWords))"))
+        for r in verdict.requirements { notes.append("\(name) \(r.words)") }
+        if let w = verdict.startWarning { notes.append("\(name) \(w)") }
+        if let img = AppImage.inspect(ByteArray(image), at: 0, flashAddress: start, digests: NoDigests()).image {
+            let len = img.lengthWithSignature ?? image.count
+            checks.append(StageCheck(name: "size", passed: len <= Int(target.size),
+                                     detail: "\(len) bytes into \(Int(target.size)) (\(len * 100 / Swift.max(1, Int(target.size)))%)"))
+        }
+        if first != imageMagic && !force { throw OTAError(.otaValidateFailed, .notAnImage(first: first)) }
+        if let failure = verdict.failure, !force { throw OTAError(.otaValidateFailed, .imageInvalid(partition: name, problem: failure)) }
+        let failed = checks.filter { !$0.passed }
         var plan = OTAPlan(label: "stage into \(name)", function: "esp_ota_begin(\(name), \(image.count)) + esp_ota_write + esp_ota_end",
                            steps: steps, otadataChanges: changes)
         plan.checks = checks
@@ -400,8 +521,8 @@ public struct OTAPlanner {
         guard let t = layout.table, t.bootloaderAccepts else { return nil }
         if !layout.options.rollback { return layout.boot?.loaded }
         let verdicts = Dictionary(layout.apps.map { ($0.partition, $0.verdict) }, uniquingKeysWith: { a, _ in a })
-        return BootDecision.decide(slots: BootSlots(t.bootloaderEntries), otadata: layout.otadata, rollback: false) {
-            verdicts[$0] ?? BootVerdict(bootable: false)
+        return BootDecision.decide(slots: layout.bootSlots, otadata: layout.otadata, rollback: false) {
+            verdicts[$0] ?? BootVerdict(failure: .notAnApp)
         }.loaded
     }
 
@@ -420,8 +541,7 @@ public struct OTAPlanner {
         let e = entries(od)
         guard let active = OTAData(offset: Int(od.offset), entries: e).activeSector, appCount != 0 else { return nil }
         let inactive = 1 - active
-        guard let ie = e[inactive], ie.seq != 0xFFFF_FFFF, ie.crcOK, let slot = ie.slot(count: appCount),
-              let p = layout.partitions.first(where: { $0.entry.isApp && $0.entry.subtype == UInt8(0x10 + slot) })?.entry,
+        guard let ie = e[inactive], !ie.seqErasedOrCRCWrong, let p = appSlots.partition(selectedBy: ie),
               p.name != running else { return nil }
         return (inactive, od, e)
     }
@@ -447,7 +567,7 @@ public struct OTAPlanner {
                 try tx.perform(applied)
             }
             if let l = try? FlashLayout.analyze(scratch, digests: scratch.digests, options: layout.options), let b = l.boot {
-                out.append(PowerLossOutcome(when: when, selected: b.selected, loaded: b.loaded, reason: b.reason))
+                out.append(PowerLossOutcome(when: when, selected: b.selected, loaded: b.loaded, reason: b.reason, outcome: b.outcome))
             }
         }
         return out

@@ -72,11 +72,24 @@ public struct TextReport {
                     out.append("  @\(Hex.short(s.offset))  seq \(s.entry.seq)  state \(OTAState.name(s.entry.state))  crc \(Hex.padded(s.entry.crc, 8)) \(mark(s.entry.crcOK))")
                 }
             }
+            if !l.viewDifferences.isEmpty {
+                out.append("")
+                out.append(head("App vs bootloader view of the table"))
+                for d in l.viewDifferences { out.append("  " + warn(d.description.terminalSafe)) }
+            }
+            out.append("")
+            out.append(head("Rules") + " " + rulesLine(l))
             if let b = l.boot {
                 out.append("")
                 out.append(head("Boot") + (l.options.rollback ? dim(" (bootloader with app rollback enabled)") : ""))
                 out.append("  selects  " + (b.selected.map { head($0.terminalSafe) } ?? bad("nothing")) + "  " + dim(b.reason.terminalSafe))
-                out.append("  starts   " + (b.loaded.map { ok($0.terminalSafe) } ?? bad("nothing: no bootable app")))
+                switch b.outcome {
+                case .loads: out.append("  starts   " + ok((b.loaded ?? "").terminalSafe))
+                case .nothingLoads: out.append("  starts   " + bad("nothing: no bootable app"))
+                case .unknown:
+                    let fallback = b.loaded.map { " (of what is in the file, \($0) would be next)" } ?? ""
+                    out.append("  starts   " + warn("unknown: \(b.outcomeSentence)".terminalSafe) + dim(fallback.terminalSafe))
+                }
                 for a in b.attempts where !a.bootable {
                     out.append("           " + dim("\(a.partition): \(a.problem ?? "not bootable")".terminalSafe))
                 }
@@ -94,6 +107,22 @@ public struct TextReport {
             }
         }
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// Which bootloader rules were applied and why.
+    func rulesLine(_ l: FlashLayout) -> String {
+        let r = l.rules
+        let why: String = switch r.source {
+        case .bootloaderDescriptor: "from the bootloader's esp_bootloader_desc_t"
+        case .option: "from --bootloader-idf"
+        case .noBootloaderDescriptor: "assumed: the bootloader has no esp_bootloader_desc_t (built before v5.2)"
+        case .unknown: "assumed: no bootloader version could be read"
+        }
+        var parts = ["ESP-IDF \(r.version) bootloader (\(why))"]
+        if let size = l.bootloaderFlashSize { parts.append("flash \(Self.size(size))") }
+        parts.append(l.options.chipRevision.map { "chip \($0)" } ?? "any chip revision")
+        if let e = l.options.efuseBlockRevision { parts.append("eFuse block \(e)") }
+        return parts.joined(separator: " · ")
     }
 
     /// Just the partition table section.
@@ -154,7 +183,7 @@ public struct TextReport {
         func line(_ r: [String]) -> String { "  " + zip(r, widths).map { $0.padded($1) }.joined(separator: "  ") }
         out.append(dim(line(header)))
         out += rows.map(line)
-        for f in t.toolFindings { out.append("  " + warn("gen_esp32part: ") + f.terminalSafe) }
+        for f in t.toolFindings { out.append("  " + warn("gen_esp32part: ") + f.message.terminalSafe) }
         return out
     }
 
@@ -162,12 +191,12 @@ public struct TextReport {
         var out = [head("OTA data") + " @\(Hex.short(o.offset))" + (o.activeSector.map { " · active sector \($0)" } ?? " · no valid entry")]
         for (k, e) in o.entries.enumerated() {
             guard let e else { out.append("  sector \(k)  " + bad("not in the file")); continue }
-            let seq = e.seq == 0xFFFF_FFFF ? "0xffffffff" : String(e.seq)
+            let seq = e.seqErased ? Hex.short(e.seq) : String(e.seq)
             var s = "  sector \(k) @\(Hex.short(o.offset + k * otadataSectorSize))  seq \(seq)  state \(OTAState.name(e.state))  crc \(Hex.padded(e.crc, 8)) "
             s += e.crcOK ? ok("✓") : bad("✗") + dim(" (expected \(Hex.padded(e.expectedCRC, 8)))")
             if e.isValid {
                 s += "  " + ok("valid")
-                if let slots, let slot = e.slot(count: slots.appCount) { s += " → \((slots.ota[slot]?.name ?? "slot \(slot)").terminalSafe)" }
+                if let slots, let slot = e.slot(count: slots.appCount) { s += " → \((slots.partition(selectedBy: e)?.name ?? "slot \(slot)").terminalSafe)" }
             } else {
                 s += "  " + bad("invalid: \(e.invalidReason ?? "")")
             }
@@ -193,6 +222,9 @@ public struct TextReport {
             s += " · checksum \(mark(img.checksumValid))"
             if img.hashAppended { s += " · SHA-256 \(mark(img.hashValid))" }
             s += "  " + (a.verdict.bootable ? ok("bootable") : bad("not bootable: \(a.verdict.problem ?? "")".terminalSafe))
+            if a.verdict.bootable, !a.verdict.requirements.isEmpty {
+                s += warn(" (" + a.verdict.requirements.map(\.words).joined(separator: ", ") + ")")
+            }
             return [s]
         }
     }

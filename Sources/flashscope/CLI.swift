@@ -60,9 +60,28 @@ func writeAll(_ fd: Int32, _ s: String) {
 /// Parses an offset or size from the command line (`0x8000`, `32768`, `32K`).
 func parseNumber(_ text: String, what: String) throws -> Int {
     guard let v = Hex.parseInt(text), v >= 0, v <= Int(UInt32.max) else {
-        throw ValidationError("\(what) '\(text)' is not a number between 0 and 0xffffffff (use 0x… for hex, K/M suffixes allowed)")
+        throw ValidationError("\(what) '\(text)' is not a number between 0 and \(Hex.short(UInt32.max)) (use 0x… for hex, K/M suffixes allowed)")
     }
     return v
+}
+
+/// Parses an ESP-IDF release ("5.1", "v5.5.2", or just "5"/"6" for 5.4/6.0) that FlashScope has rules for.
+func parseIDF(_ text: String, what: String) throws -> IDFVersion {
+    let t = text.trimmingWhitespace()
+    if t == "5" { return OTASettings.v5Default }
+    if t == "6" { return OTASettings.v6Default }
+    guard let v = IDFVersion(parsing: t), v.major >= 4, v.major <= 6 else {
+        throw ValidationError("\(what) '\(text)' is not an ESP-IDF release between 4.4 and 6.x (e.g. 5.1 or v5.5.2)")
+    }
+    return v
+}
+
+/// Parses a chip or eFuse block revision ("v3.0", "3.1", "1").
+func parseRevision(_ text: String, what: String) throws -> ChipRevision {
+    guard let r = ChipRevision(parsing: text) else {
+        throw ValidationError("\(what) '\(text)' is not a revision like v3.0 or 1.2")
+    }
+    return r
 }
 
 /// Opens the input and reads it.
@@ -100,12 +119,27 @@ struct ImageOptions: ParsableArguments {
     @Flag(help: "Evaluate the boot as a bootloader built with CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE.")
     var rollback = false
 
+    @Option(name: .customLong("bootloader-idf"), help: "Apply this ESP-IDF release's bootloader rules (e.g. 5.1, v5.5.2) instead of the version in the bootloader's esp_bootloader_desc_t.")
+    var bootloaderIDF: String?
+
+    @Option(name: .customLong("chip-rev"), help: "The chip's revision (e.g. v3.0); default: judge against every revision of the chip family.")
+    var chipRev: String?
+
+    @Option(name: .customLong("efuse-blk-rev"), help: "The chip's eFuse block revision (e.g. v1.2); default: every revision the family can have.")
+    var efuseBlkRev: String?
+
+    @Flag(name: .customLong("no-table-md5"), help: "The app was built with CONFIG_PARTITION_TABLE_MD5=n (it then reads a table without an MD5 row).")
+    var noTableMD5 = false
+
     func analysisOptions() throws -> AnalysisOptions {
         AnalysisOptions(tableOffset: try ptOffset.map { o in
             let v = try parseNumber(o, what: "--pt-offset")
             guard v % 0x1000 == 0 else { throw ValidationError("--pt-offset \(o) is not a multiple of 0x1000") }
             return v
-        }, rollback: rollback)
+        }, rollback: rollback, bootloaderIDF: try bootloaderIDF.map { try parseIDF($0, what: "--bootloader-idf") },
+           chipRevision: try chipRev.map { try parseRevision($0, what: "--chip-rev") },
+           efuseBlockRevision: try efuseBlkRev.map { try parseRevision($0, what: "--efuse-blk-rev") },
+           appTableMD5: !noTableMD5)
     }
 
     func open() throws -> Opened { try Opened(path: file, options: try analysisOptions()) }

@@ -23,12 +23,11 @@ struct WriteOptions: ParsableArguments {
 
 /// OTA build settings on the command line.
 struct OTASettingsOptions: ParsableArguments {
-    @Option(help: "ESP-IDF behaviour of esp_ota_set_boot_partition: 6 (v6.0+, default) or 5 (v4.4–v5.5).")
-    var idf: Int = 6
+    @Option(help: "ESP-IDF release of the app's OTA code: 6 (v6.0, default), 5 (v5.4), or a release such as 5.5 or v5.2.3.")
+    var idf: String = "6"
 
-    func validate() throws {
-        guard idf == 5 || idf == 6 else { throw ValidationError("--idf must be 5 or 6") }
-    }
+    func validate() throws { _ = try appIDF() }
+    func appIDF() throws -> IDFVersion { try parseIDF(idf, what: "--idf") }
 }
 
 /// Runs planned operations on an opened image, prints them, saves.
@@ -42,7 +41,7 @@ struct Session {
 
     init(image: ImageOptions, settings: OTASettingsOptions, write: WriteOptions) throws {
         opened = try image.open()
-        self.settings = OTASettings(rollback: image.rollback, idf: settings.idf == 5 ? .v5 : .v6)
+        self.settings = OTASettings(rollback: image.rollback, appIDF: try settings.appIDF())
         self.write = write
         file = image.file
         current = opened.layout
@@ -74,8 +73,10 @@ struct Session {
         var out = lines
         var top: [(String, JSON)] = [("operations", .array(reports))]
         if let b = after.boot {
-            out.append("after: \(b.loaded.map { "boots \($0)" } ?? "nothing boots") · \(b.reason)")
-            top.append(("boot_after", .object([("selected", .opt(b.selected)), ("loaded", .opt(b.loaded)), ("reason", .string(b.reason))])))
+            let starts = b.outcome == .unknown ? b.outcomeSentence : b.loaded.map { "boots \($0)" } ?? "nothing boots"
+            out.append("after: \(starts) · \(b.reason)")
+            top.append(("boot_after", .object([("selected", .opt(b.selected)), ("loaded", .opt(b.loaded)),
+                                               ("outcome", .string(b.outcome.rawValue)), ("reason", .string(b.reason))])))
         }
         if write.dryRun {
             out.append("dry run: nothing written")
@@ -112,7 +113,7 @@ enum PlanText {
     }
 
     static func lines(_ p: OTAPlan, settings: OTASettings) -> [String] {
-        var out = ["\(p.function) · ESP-IDF \(settings.idf == .v6 ? "v6" : "v5") rules · rollback \(settings.rollback ? "on" : "off")"]
+        var out = ["\(p.function) · ESP-IDF \(settings.appIDF == OTASettings.v6Default ? "v6" : settings.appIDF == OTASettings.v5Default ? "v5" : "v\(settings.appIDF)") rules · rollback \(settings.rollback ? "on" : "off")"]
         for c in p.checks { out.append("  check \(c.name.padding(11)) \(c.passed ? "✓" : "✗") \(c.detail)") }
         if p.isNoOp { out.append("  nothing to write") }
         for s in p.steps {
@@ -152,7 +153,8 @@ enum PlanText {
                 .object([("sector", .num(c.sector)), ("offset", .num(c.offset)), ("before", entryJSON(c.before)), ("after", entryJSON(c.after) == .null ? .object([("erased", .bool(true))]) : entryJSON(c.after))])
             })),
             ("power_loss", .array(p.powerLoss.map { l in
-                .object([("when", .string(l.when)), ("selected", .opt(l.selected)), ("loaded", .opt(l.loaded)), ("reason", .string(l.reason))])
+                .object([("when", .string(l.when)), ("selected", .opt(l.selected)), ("loaded", .opt(l.loaded)),
+                         ("outcome", .string(l.outcome.rawValue)), ("reason", .string(l.reason))])
             })),
             ("checks", .array(p.checks.map { c in .object([("name", .string(c.name)), ("passed", .bool(c.passed)), ("detail", .string(c.detail))]) })),
             ("notes", .array(p.notes.map(JSON.string))),
@@ -293,6 +295,7 @@ struct BootCommand: ParsableCommand {
             }
             list.append(.object([
                 ("boot", .num(n)), ("selected", .opt(decision?.selected)), ("loaded", .opt(started)),
+                ("outcome", .opt(decision?.outcome.rawValue)),
                 ("reason", .string(decision?.reason ?? "")),
                 ("writes", .array((decision?.writes ?? []).map { w in
                     .object([("sector", .num(w.sector)), ("seq", .num(w.entry.seq)), ("state", .num(w.entry.state)),

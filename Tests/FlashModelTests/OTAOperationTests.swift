@@ -29,18 +29,26 @@ private func planner(_ doc: FlashDocument, rollback: Bool = false, idf: IDFBehav
     let doc = FlashDocument(bytes: sample("fresh-two-ota.bin"))
     let p = try planner(doc)
     let s3 = AppImageBuilder.typicalApp(chip: .esp32s3, project: "x", version: "1").bytes()
-    #expect { try p.stage("ota_0", image: s3) } throws: { ($0 as? OTAError)?.message.contains("chip") == true }
+    // esp_ota_end's esp_image_verify: the same verdicts as info, typed.
+    #expect { try p.stage("ota_0", image: s3) } throws: {
+        ($0 as? OTAError)?.refusal == .imageInvalid(partition: "ota_0", problem: .chipMismatch(image: Chip.esp32s3.id, bootloader: Chip.esp32.id))
+    }
     var corrupt = sample("app-2.1.0.bin"); corrupt[0x200] ^= 1
-    #expect { try p.stage("ota_0", image: corrupt) } throws: { ($0 as? OTAError)?.message.contains("checksum") == true }
+    #expect { try p.stage("ota_0", image: corrupt) } throws: {
+        guard let e = $0 as? OTAError, e.error == .otaValidateFailed, case .imageInvalid(_, .checksumMismatch) = e.refusal else { return false }
+        return true
+    }
+    // Larger than the slot: esp_ota_begin's erase fails first, with ESP_ERR_INVALID_SIZE.
     let huge = AppImageBuilder.typicalApp(chip: .esp32, project: "x", version: "1", codeSize: 0x110000).bytes()
-    #expect { try p.stage("ota_0", image: huge) } throws: { ($0 as? OTAError)?.message.contains("size") == true }
+    #expect { try p.stage("ota_0", image: huge) } throws: { ($0 as? OTAError)?.error == .invalidSize }
     #expect { try p.stage("nvs", image: sample("app-2.1.0.bin")) } throws: { ($0 as? OTAError)?.code == "ESP_ERR_INVALID_ARG" }
     #expect { try p.stage("factory", image: sample("app-2.1.0.bin")) } throws: { ($0 as? OTAError)?.code == "ESP_ERR_INVALID_ARG" }
     let active = FlashDocument(bytes: sample("ota1-active.bin"))
     #expect { try planner(active).stage("ota_1", image: sample("app-2.1.0.bin")) } throws: { ($0 as? OTAError)?.code == "ESP_ERR_OTA_PARTITION_CONFLICT" }
     // --force stages anyway and says what is wrong.
     let forced = try p.stage("ota_0", image: corrupt, force: true)
-    #expect(forced.notes.contains { $0.contains("checksum") })
+    #expect(forced.checks.contains { $0.name == "verify" && !$0.passed && $0.detail.contains("checksum") })
+    #expect(forced.notes.contains { $0.contains("forced past: verify") })
     #expect(!doc.isModified, "planning never writes")
 }
 
