@@ -19,22 +19,21 @@ enum Derived {
             case .flashImage: "a flash image"
             }
             let missing = l.kind == .partitionTable ? "no partition contents" : "no partition table"
-            return [Span("\(g.middleDot) \(what) on its own: \(missing), no boot decision", role: .dim)]
+            var out = [Span("\(g.middleDot) \(what) on its own: \(missing), no boot decision", role: .dim)]
+            if let t = l.table, !t.toolFindings.isEmpty {
+                out.append(Span(" \(g.middleDot) \(g.crossMark) gen_esp32part: \(t.toolFindings[0])", role: .invalid, bold: true))
+            }
+            return out
         }
         guard let b = l.boot else { return [Span("no boot decision", role: .invalid)] }
         var out: [Span] = []
         guard let loaded = b.loaded else {
             out.append(Span("\(g.crossMark) nothing boots", role: .invalid, bold: true))
-            out.append(Span(": \(b.reason)"))
+            out += whySpans(s, b)
             return out
         }
         out.append(Span("\(g.arrowRight) boots \(loaded)", role: .boot, bold: true))
-        if let sel = b.selected, sel != loaded {
-            out.append(Span(": \(sel) selected but \(problemPhrase(b, sel))", role: .warning))
-        } else {
-            out.append(Span(" (\(howSelected(s))"))
-            out.append(Span(")"))
-        }
+        out += whySpans(s, b)
         let slots = l.bootSlots
         for w in b.writes {
             let app = w.entry.slot(count: slots.appCount).flatMap { slots.ota[$0]?.name } ?? "sector \(w.sector)"
@@ -51,11 +50,46 @@ enum Derived {
         return out
     }
 
+    /// The why of the boot line: the deciding sector and its arithmetic, then each partition the
+    /// bootloader tried with its image verdict: " · sector 0, seq 2 → (2−1) mod 2 = 1 → ota_1 ✓".
+    static func whySpans(_ s: AppState, _ b: BootDecision) -> [Span] {
+        let g = s.glyphs
+        let l = s.layout
+        var out: [Span] = []
+        let slots = l.bootSlots
+        if let k = b.activeSector, let e = entry(l, k), let slot = e.slot(count: slots.appCount) {
+            out.append(Span(" \(g.middleDot) sector \(k), seq \(e.seq) \(g.arrow) (\(e.seq)\u{2212}1) mod \(slots.appCount) = \(slot)"))
+        } else {
+            out.append(Span(" \(g.middleDot) \(howSelected(s))"))
+        }
+        if b.attempts.isEmpty, let sel = b.selected {
+            out.append(Span(" \(g.arrow) \(sel)"))
+        }
+        for a in b.attempts {
+            out.append(Span(" \(g.arrow) \(a.partition) "))
+            out.append(a.bootable ? Span(String(g.check), role: .valid, bold: true)
+                                  : Span("\(g.crossMark) \(shortProblem(a.problem))", role: .invalid, bold: true))
+        }
+        return out
+    }
+
+    /// The sector the bootloader decides with (after its own rollback writes), else the app's view:
+    /// the one truth every pane uses for "active".
+    static func activeSector(_ s: AppState) -> Int? {
+        s.layout.boot?.activeSector ?? s.layout.otadata?.activeSector
+    }
+
+    /// otadata entry `k`, when the sector is in the file.
+    static func entry(_ l: FlashLayout, _ k: Int) -> OTAEntry? {
+        guard let o = l.otadata, o.entries.indices.contains(k) else { return nil }
+        return o.entries[k]
+    }
+
     /// "otadata sector 0, seq 2" or the reason when otadata did not decide.
     static func howSelected(_ s: AppState) -> String {
         let l = s.layout
         guard let b = l.boot else { return "" }
-        if let k = b.activeSector, let e = l.otadata?.entries[k] {
+        if let k = b.activeSector, let e = entry(l, k) {
             return "otadata sector \(k), seq \(e.seq)"
         }
         if l.otadataPartition == nil { return "no otadata partition" }
@@ -71,16 +105,6 @@ enum Derived {
             return String(chars[..<i])
         }
         return text
-    }
-
-    /// Why the selected slot was passed over, as the end of "ota_1 selected but …".
-    static func problemPhrase(_ b: BootDecision, _ selected: String) -> String {
-        guard let a = b.attempts.first(where: { $0.partition == selected }), let p = a.problem else {
-            return "it is absent or empty"
-        }
-        if p.hasPrefix("SHA-256") || p.hasPrefix("checksum") || p.hasPrefix("image") { return "its \(p)" }
-        if p.hasPrefix("empty") || p.hasPrefix("absent") { return "it is \(p)" }
-        return "it fails verification: \(p)"
     }
 
     // MARK: Partition rows
@@ -114,9 +138,10 @@ enum Derived {
             }
         }
         if e.isOTAData, let o = s.layout.otadata {
+            let active = activeSector(s)
             let badCRC = o.entries.contains { e in e.map { $0.seq != 0xFFFF_FFFF && !$0.crcOK } ?? false }
             if badCRC { return Status(text: width >= 9 ? "\(g.crossMark) bad CRC" : "\(g.crossMark) CRC", role: .invalid) }
-            if let k = o.activeSector, let entry = o.entries[k] { return Status(text: "\(g.check) seq \(entry.seq)", role: .valid) }
+            if let k = active, let entry = entry(s.layout, k) { return Status(text: "\(g.check) seq \(entry.seq)", role: .valid) }
             if o.entries.allSatisfy({ $0?.isErased ?? true }) { return Status(text: "erased", role: .erased) }
             return Status(text: "\(g.crossMark) no valid", role: .invalid)
         }
@@ -135,8 +160,8 @@ enum Derived {
             if let d = img.appDescriptor { return d.projectName }
             return "image, \(img.segmentCount) segments"
         }
-        if e.isOTAData, let o = s.layout.otadata {
-            if let k = o.activeSector, let entry = o.entries[k] {
+        if e.isOTAData, s.layout.otadata != nil {
+            if let k = activeSector(s), let entry = entry(s.layout, k) {
                 let slots = s.layout.bootSlots
                 let target = entry.slot(count: slots.appCount).flatMap { slots.ota[$0]?.name } ?? "?"
                 return "sector \(k) \(s.glyphs.arrowRight) \(target)"
@@ -152,6 +177,8 @@ enum Derived {
 
     static func shortProblem(_ p: String?) -> String {
         guard let p else { return "invalid" }
+        if p.hasPrefix("empty") { return "empty" }
+        if p.hasPrefix("absent") || p.contains("not in this") { return "absent" }
         if p.hasPrefix("SHA-256") { return "SHA-256" }
         if p.hasPrefix("checksum") { return "checksum" }
         if p.contains("cut off") { return "cut off" }
@@ -269,11 +296,25 @@ enum Derived {
         return out
     }
 
-    /// The CRC-32 line of the selected region: value when scanned, else pending.
-    static func regionCRC(_ s: AppState) -> (label: String, value: String?, erased: Bool)? {
+    /// What the CRC-32 line of the selected region can say.
+    enum RegionCRC: Equatable {
+        /// None of the partition's bytes are in the file: nothing to compute, ever.
+        case notInFile(dumpEnd: Int)
+        /// Being computed (the scan runs between keys).
+        case pending
+        /// Computed over `range`; `whole` is false when the dump ends inside the partition.
+        case done(RegionScan, range: Range<Int>, whole: Bool, partitionSize: Int)
+    }
+
+    /// The CRC-32 line of the selected region: value when scanned, pending while it runs, or why
+    /// there is nothing to compute.
+    static func regionCRC(_ s: AppState) -> (label: String, value: RegionCRC)? {
         guard let p = s.selectedPartition, let r = s.selectedRange else { return nil }
-        let scan = s.scans[ScanKey(r)]
-        return ("\(p.name) CRC-32", scan.map { Hex.padded($0.crc32, 8) }, scan?.erased ?? false)
+        let label = "\(p.name) CRC-32"
+        guard !r.isEmpty else { return (label, .notInFile(dumpEnd: s.document.count)) }
+        guard let scan = s.scans[ScanKey(r)] else { return (label, .pending) }
+        let size = Int(clamping: p.entry.size)
+        return (label, .done(scan, range: r, whole: r.count >= size, partitionSize: size))
     }
 }
 

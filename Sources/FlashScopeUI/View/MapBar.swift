@@ -23,6 +23,8 @@ enum MapBar {
 
     /// Bytes the bar covers: the file, or further when the table describes a bigger flash.
     static func total(_ s: AppState) -> Int {
+        // A lone table, app or otadata file: the bar is the file, not the flash its rows describe.
+        guard s.layout.kind == .flashImage else { return max(1, s.document.count) }
         let ends = s.layout.partitions.map { Int(min($0.entry.end, UInt64(Int.max))) }
         let flash = s.layout.kind == .flashImage ? (s.layout.bootloader?.image.flash.flashSize ?? 0) : 0
         return max(s.document.count, ends.max() ?? 0, flash)

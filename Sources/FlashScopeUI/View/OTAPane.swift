@@ -49,7 +49,7 @@ enum OTAPane {
         let cols = [c0, c1]
         let slots = s.layout.bootSlots
         // The sector the bootloader decides with (after its own rollback writes), else the app's view.
-        let active = s.layout.boot?.activeSector ?? data.activeSector
+        let active = Derived.activeSector(s)
         let bootWrites = s.layout.boot?.writes ?? []
         let labelX = rect.x + 1
 
@@ -85,7 +85,8 @@ enum OTAPane {
             }
             let erasedSeq = e.seq == 0xFFFF_FFFF
             cell(erasedSeq ? "ffffffff" : String(e.seq), erasedSeq ? .erased : .normal, changed: changedEntry && before?.seq != e.seq)
-            let stateName = OTAState.name(e.state).count <= w ? OTAState.name(e.state) : shortState(e.state)
+            // The full name; a narrow column ends it with an ellipsis rather than cutting it silently.
+            let stateName = OTAState.name(e.state)
             cell(stateName, e.state == OTAState.undefined ? .dim : stateRole(e.state),
                  changed: changedEntry && before?.state != e.state)
             // Stored CRC with the verdict, then the CRC the bootloader computes over seq.
