@@ -22,6 +22,29 @@ let signatureBlockMagic: UInt8 = 0xE7
 let signatureBlockSize = 1216
 let signatureSectorSize = 4096
 
+extension DiagnosticCode {
+    public static let imageHeaderTruncated: DiagnosticCode = "image_header_truncated"
+    public static let imageUnknownChip: DiagnosticCode = "image_unknown_chip"
+    public static let imageTooManySegments: DiagnosticCode = "image_too_many_segments"
+    public static let imageHashAppendedByte: DiagnosticCode = "image_hash_appended_byte"
+    public static let imageFlashSizeCode: DiagnosticCode = "image_flash_size_code"
+    public static let imageFlashFrequencyCode: DiagnosticCode = "image_flash_frequency_code"
+    public static let imageSegmentHeaderTruncated: DiagnosticCode = "image_segment_header_truncated"
+    public static let imageSegmentHeaderPastPartition: DiagnosticCode = "image_segment_header_past_partition"
+    public static let imageSegmentLength: DiagnosticCode = "image_segment_length"
+    public static let imageSegmentTruncated: DiagnosticCode = "image_segment_truncated"
+    public static let imageSegmentPastPartition: DiagnosticCode = "image_segment_past_partition"
+    public static let imageChecksumMismatch: DiagnosticCode = "image_checksum_mismatch"
+    public static let imageChecksumTruncated: DiagnosticCode = "image_checksum_truncated"
+    public static let imageChecksumPastPartition: DiagnosticCode = "image_checksum_past_partition"
+    public static let imageSHA256Mismatch: DiagnosticCode = "image_sha256_mismatch"
+    public static let imageSHA256Truncated: DiagnosticCode = "image_sha256_truncated"
+    public static let imageSHA256PastPartition: DiagnosticCode = "image_sha256_past_partition"
+    public static let imageSegment0ShortForAppDesc: DiagnosticCode = "image_segment0_short_for_app_desc"
+    public static let imageMMUMisaligned: DiagnosticCode = "image_mmu_misaligned"
+    public static let imageMMUPageDiffers: DiagnosticCode = "image_mmu_page_differs"
+}
+
 public struct ImageSegment: Sendable, Equatable {
     public let index: Int
     public let loadAddress: UInt32
@@ -118,6 +141,13 @@ public struct AppImage: Sendable {
     }
     /// No error-level diagnostic: everything the bootloader checks without eFuses passes.
     public var structurallyValid: Bool { !diagnostics.contains { $0.severity == .error } }
+    /// Codes of findings that only mean "the file ends here": on the device the bytes go on.
+    public static let fileEndCodes: Set<DiagnosticCode> = [.imageHeaderTruncated, .imageSegmentHeaderTruncated,
+                                                           .imageSegmentTruncated, .imageChecksumTruncated, .imageSHA256Truncated]
+    /// The first error the bootloader would stop at that the bytes in the file decide (not a file end).
+    public var firstDecidedError: Diagnostic? {
+        diagnostics.first { $0.severity == .error && !Self.fileEndCodes.contains($0.code) }
+    }
 }
 
 /// What an app slot (or any region expected to hold an image) contains.
@@ -181,7 +211,7 @@ extension AppImage {
         var truncated = false
         if header.count < 24 {
             truncated = true
-            diags.append(.error(base, "image header cut short: \(header.count) of 24 bytes in the file"))
+            diags.append(.error(base, .imageHeaderTruncated, "image header cut short: \(header.count) of 24 bytes in the file"))
         }
         func hb(_ i: Int) -> UInt8 { i < header.count ? header[i] : 0 }
         func h16(_ i: Int) -> UInt16 { UInt16(hb(i)) | UInt16(hb(i + 1)) << 8 }
@@ -193,14 +223,14 @@ extension AppImage {
         let chip = Chip.from(id: chipID)
         let hashByte = hb(23)
         if header.count >= 24 {
-            if chip == nil { diags.append(.error(base + 12, "unknown chip id \(chipID)")) }
+            if chip == nil { diags.append(.error(base + 12, .imageUnknownChip, "unknown chip id \(chipID)")) }
             if Int(segCount) > imageMaxSegments {
-                diags.append(.error(base + 1, "\(segCount) segments: the bootloader accepts at most \(imageMaxSegments)"))
+                diags.append(.error(base + 1, .imageTooManySegments, "\(segCount) segments: the bootloader accepts at most \(imageMaxSegments)"))
             }
-            if hashByte > 1 { diags.append(.warning(base + 23, "hash_appended byte is \(Hex.short(hashByte)) (esptool expects 0 or 1; the bootloader treats it as set)")) }
-            if flash.flashSize == nil { diags.append(.warning(base + 3, "invalid flash size code \(Hex.short(flash.sizeCode))")) }
+            if hashByte > 1 { diags.append(.warning(base + 23, .imageHashAppendedByte, "hash_appended byte is \(Hex.short(hashByte)) (esptool expects 0 or 1; the bootloader treats it as set)")) }
+            if flash.flashSize == nil { diags.append(.warning(base + 3, .imageFlashSizeCode, "invalid flash size code \(Hex.short(flash.sizeCode))")) }
             if let chip, chip.flashFrequencyName(flash.frequencyCode) == nil {
-                diags.append(.info(base + 3, "flash frequency code \(Hex.short(flash.frequencyCode)) has no esptool name for \(chip.name)"))
+                diags.append(.info(base + 3, .imageFlashFrequencyCode, "flash frequency code \(Hex.short(flash.frequencyCode)) has no esptool name for \(chip.name)"))
             }
         }
 
@@ -213,7 +243,7 @@ extension AppImage {
             for i in 0..<Int(segCount) {
                 guard have(cursor, 8) else {
                     truncated = base + cursor + 8 > s.count
-                    diags.append(.error(base + cursor, truncated
+                    diags.append(.error(base + cursor, truncated ? .imageSegmentHeaderTruncated : .imageSegmentHeaderPastPartition, truncated
                         ? "file ends inside the header of segment \(i)"
                         : "segment \(i) header lies past the end of the partition"))
                     complete = false
@@ -227,14 +257,14 @@ extension AppImage {
                 let cut = !fits && (overflow || base + dataEnd > s.count)
                 segments.append(ImageSegment(index: i, loadAddress: load, length: len, headerOffset: cursor, truncated: !fits))
                 if len & 3 != 0 || len >= segmentLengthLimit {
-                    diags.append(.error(base + cursor + 4, "segment \(i): invalid length \(Hex.short(len))"))
+                    diags.append(.error(base + cursor + 4, .imageSegmentLength, "segment \(i): invalid length \(Hex.short(len))"))
                 }
                 if let chip, chip.isFlashMapped(load) {
                     mapped.append((i, base + cursor, flashAddress + dataStart, load))
                 }
                 if !fits {
                     truncated = truncated || cut
-                    diags.append(.error(base + dataStart, cut
+                    diags.append(.error(base + dataStart, cut ? .imageSegmentTruncated : .imageSegmentPastPartition, cut
                         ? "file ends inside segment \(i) (\(Hex.short(load)), \(len) bytes)"
                         : "segment \(i) (\(Hex.short(load)), \(len) bytes) runs past the end of the partition"))
                     complete = false
@@ -258,24 +288,28 @@ extension AppImage {
                 checksumStored = s.u8(at: base + padded - 1)
                 checksumComputed = digests.xorChecksum(segments.map { (base + $0.dataOffset)..<(base + $0.dataOffset + Int($0.length)) })
                 if checksumStored != checksumComputed {
-                    diags.append(.error(base + padded - 1, "checksum \(Hex.padded(checksumStored!, 2)) invalid, calculated \(Hex.padded(checksumComputed!, 2))"))
+                    diags.append(.error(base + padded - 1, .imageChecksumMismatch, "checksum \(Hex.padded(checksumStored!, 2)) invalid, calculated \(Hex.padded(checksumComputed!, 2))"))
                 }
                 length = padded
                 if hashByte != 0 {
                     if have(padded, 32) {
                         shaStored = s.bytes(at: base + padded, length: 32)
                         shaComputed = digests.sha256(base..<(base + padded))
-                        if shaStored != shaComputed { diags.append(.error(base + padded, "SHA-256 digest does not match the image")) }
+                        if shaStored != shaComputed { diags.append(.error(base + padded, .imageSHA256Mismatch, "SHA-256 digest does not match the image")) }
                         length = padded + 32
                     } else {
-                        truncated = truncated || base + padded + 32 > s.count
-                        diags.append(.error(base + padded, "image ends before its appended SHA-256"))
+                        let cut = base + padded + 32 > s.count
+                        truncated = truncated || cut
+                        diags.append(.error(base + padded, cut ? .imageSHA256Truncated : .imageSHA256PastPartition,
+                                            "image ends before its appended SHA-256"))
                         length = nil
                     }
                 }
             } else {
-                truncated = truncated || base + padded > s.count
-                diags.append(.error(base + padded - 1, "image ends before its checksum byte"))
+                let cut = base + padded > s.count
+                truncated = truncated || cut
+                diags.append(.error(base + padded - 1, cut ? .imageChecksumTruncated : .imageChecksumPastPartition,
+                                    "image ends before its checksum byte"))
             }
         }
 
@@ -290,7 +324,7 @@ extension AppImage {
             } else if s.u32(at: base + 0x20) == appDescriptorMagic, have(0x20, AppDescriptor.size) {
                 appDesc = readAppDescriptor(s, base + 0x20)
                 if seg0.length < UInt32(AppDescriptor.size) {
-                    diags.append(.info(base + 0x20, "segment 0 is shorter than esp_app_desc_t"))
+                    diags.append(.info(base + 0x20, .imageSegment0ShortForAppDesc, "segment 0 is shorter than esp_app_desc_t"))
                 }
             }
         }
@@ -300,10 +334,10 @@ extension AppImage {
         if let chip, !mapped.isEmpty {
             let page = mmuPageSize ?? chip.defaultMMUPageSize(flashSize: flash.flashSize)
             for m in mapped where m.flash % page != Int(m.load) % page {
-                diags.append(.error(m.at, "segment \(m.index) load address \(Hex.short(m.load)) doesn't match data \(Hex.short(m.flash)) modulo the \(page >> 10) KiB MMU page"))
+                diags.append(.error(m.at, .imageMMUMisaligned, "segment \(m.index) load address \(Hex.short(m.load)) doesn't match data \(Hex.short(m.flash)) modulo the \(page >> 10) KiB MMU page"))
             }
             if let log2 = appDesc?.mmuPageSizeLog2, log2 >= 12, log2 <= 20, 1 << Int(log2) != page {
-                diags.append(.warning(base + 0x20 + 180, "the app was built for \((1 << Int(log2)) >> 10) KiB MMU pages; a default bootloader for this flash size uses \(page >> 10) KiB"))
+                diags.append(.warning(base + 0x20 + 180, .imageMMUPageDiffers, "the app was built for \((1 << Int(log2)) >> 10) KiB MMU pages; a default bootloader for this flash size uses \(page >> 10) KiB"))
             }
         }
 

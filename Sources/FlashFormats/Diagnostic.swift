@@ -8,8 +8,6 @@ public struct DiagnosticCode: RawRepresentable, Hashable, Sendable, ExpressibleB
     public init(rawValue: String) { self.rawValue = rawValue }
     public init(stringLiteral value: String) { self.rawValue = value }
     public var description: String { rawValue }
-    /// Transitional: a finding not yet given its own code. None should remain.
-    public static let unclassified: DiagnosticCode = "unclassified"
 }
 
 /// Something a parser noticed: a malformed field, a rule broken, a structure cut short.
@@ -38,12 +36,6 @@ public struct Diagnostic: Sendable, Equatable, Hashable {
     public static func error(_ offset: Int?, _ code: DiagnosticCode, _ message: String) -> Diagnostic { .init(.error, code, at: offset, message) }
     public static func warning(_ offset: Int?, _ code: DiagnosticCode, _ message: String) -> Diagnostic { .init(.warning, code, at: offset, message) }
     public static func info(_ offset: Int?, _ code: DiagnosticCode, _ message: String) -> Diagnostic { .init(.info, code, at: offset, message) }
-
-    // Transitional forms without a code (to be removed once every finding has one).
-    public init(_ severity: Severity, at offset: Int?, _ message: String) { self.init(severity, .unclassified, at: offset, message) }
-    public static func error(_ offset: Int?, _ message: String) -> Diagnostic { .init(.error, at: offset, message) }
-    public static func warning(_ offset: Int?, _ message: String) -> Diagnostic { .init(.warning, at: offset, message) }
-    public static func info(_ offset: Int?, _ message: String) -> Diagnostic { .init(.info, at: offset, message) }
 }
 
 /// Formatting helpers shared by every report.

@@ -9,6 +9,13 @@ public let otadataSectorSize = 0x1000
 /// Bytes in one `esp_ota_select_entry_t`.
 public let otaEntrySize = 32
 
+extension DiagnosticCode {
+    public static let otadataTooSmall: DiagnosticCode = "otadata_too_small"
+    public static let otadataCRCMismatch: DiagnosticCode = "otadata_crc_mismatch"
+    public static let otadataSectorNotErased: DiagnosticCode = "otadata_sector_not_erased"
+    public static let otadataSectorMissing: DiagnosticCode = "otadata_sector_missing"
+}
+
 /// `esp_ota_img_states_t`.
 public enum OTAState {
     public static let new: UInt32 = 0
@@ -51,6 +58,14 @@ public struct OTAEntry: Sendable, Equatable {
     public var state: UInt32
     public var crc: UInt32
 
+    /// Field offsets inside the 32-byte entry.
+    public static let seqOffset = 0
+    public static let seqLabelOffset = 4
+    public static let stateOffset = 24
+    public static let crcOffset = 28
+    /// The value of an erased `ota_seq`: the bootloader treats the entry as empty.
+    public static let erasedSeq: UInt32 = 0xFFFF_FFFF
+
     public init(seq: UInt32, seqLabel: [UInt8] = [UInt8](repeating: 0xFF, count: 20), state: UInt32, crc: UInt32? = nil) {
         self.seq = seq
         self.seqLabel = seqLabel
@@ -59,15 +74,15 @@ public struct OTAEntry: Sendable, Equatable {
     }
 
     /// An erased entry (all 0xFF).
-    public static let erased = OTAEntry(seq: 0xFFFF_FFFF, state: 0xFFFF_FFFF, crc: 0xFFFF_FFFF)
+    public static let erased = OTAEntry(seq: erasedSeq, state: OTAState.undefined, crc: 0xFFFF_FFFF)
 
     public init?(_ bytes: [UInt8]) {
         guard bytes.count >= otaEntrySize else { return nil }
         let a = ByteArray(bytes)
-        seq = a.u32(at: 0)!
-        seqLabel = Array(bytes[4..<24])
-        state = a.u32(at: 24)!
-        crc = a.u32(at: 28)!
+        seq = a.u32(at: Self.seqOffset)!
+        seqLabel = Array(bytes[Self.seqLabelOffset..<Self.stateOffset])
+        state = a.u32(at: Self.stateOffset)!
+        crc = a.u32(at: Self.crcOffset)!
     }
 
     public func bytes() -> [UInt8] {
@@ -81,28 +96,60 @@ public struct OTAEntry: Sendable, Equatable {
 
     public var expectedCRC: UInt32 { Checksums.otaCRC(seq: seq) }
     public var crcOK: Bool { crc == expectedCRC }
+    /// `ota_seq` holds the erased value 0xffffffff.
+    public var seqErased: Bool { seq == Self.erasedSeq }
     /// `bootloader_common_ota_select_invalid`: erased seq, or state INVALID/ABORTED. No CRC check.
     public var selectInvalid: Bool {
-        seq == 0xFFFF_FFFF || state == OTAState.invalid || state == OTAState.aborted
+        seqErased || state == OTAState.invalid || state == OTAState.aborted
     }
     /// `bootloader_common_ota_select_valid`: not invalid and CRC correct.
     public var isValid: Bool { !selectInvalid && crcOK }
     /// True when every byte is 0xFF.
     public var isErased: Bool { self == .erased }
+    /// Erased seq or a wrong CRC: what the bootloader's "initial contents" test and
+    /// `esp_ota_erase_last_boot_app_partition` treat as "no entry".
+    public var seqErasedOrCRCWrong: Bool { seqErased || !crcOK }
 
-    /// Why the entry is not valid, in words; nil when it is.
-    public var invalidReason: String? {
-        if seq == 0xFFFF_FFFF { return isErased ? "erased" : "seq 0xffffffff (erased value)" }
-        if state == OTAState.invalid { return "state INVALID" }
-        if state == OTAState.aborted { return "state ABORTED" }
-        if !crcOK { return "CRC \(Hex.padded(crc, 8)) ≠ \(Hex.padded(expectedCRC, 8))" }
-        return nil
+    /// The entry's status as the bootloader judges it, first reason first.
+    public var status: OTAEntryStatus {
+        if seqErased { return isErased ? .erased : .seqErased }
+        if state == OTAState.invalid { return .stateInvalid }
+        if state == OTAState.aborted { return .stateAborted }
+        if !crcOK { return .crcMismatch(stored: crc, expected: expectedCRC) }
+        return .valid
     }
 
-    /// OTA slot this entry selects for `count` slots: `(seq − 1) mod count` in unsigned 32-bit arithmetic.
+    /// Why the entry is not valid, in words; nil when it is.
+    public var invalidReason: String? { status == .valid ? nil : status.description }
+
+    /// OTA slot this entry selects for `count` slots: `(seq − 1) mod count` in unsigned 32-bit arithmetic
+    /// (`bootloader_utility_get_selected_boot_partition`, `esp_ota_get_boot_partition`).
     public func slot(count: Int) -> Int? {
         guard count > 0 else { return nil }
         return Int((seq &- 1) % UInt32(count))
+    }
+}
+
+/// What the bootloader makes of one otadata entry.
+public enum OTAEntryStatus: Sendable, Equatable, CustomStringConvertible {
+    /// All 32 bytes 0xFF.
+    case erased
+    /// seq is 0xffffffff but other bytes are not.
+    case seqErased
+    case stateInvalid
+    case stateAborted
+    case crcMismatch(stored: UInt32, expected: UInt32)
+    case valid
+
+    public var description: String {
+        switch self {
+        case .erased: "erased"
+        case .seqErased: "seq 0xffffffff (erased value)"
+        case .stateInvalid: "state INVALID"
+        case .stateAborted: "state ABORTED"
+        case .crcMismatch(let s, let e): "CRC \(Hex.padded(s, 8)) ≠ \(Hex.padded(e, 8))"
+        case .valid: "valid"
+        }
     }
 }
 
@@ -121,7 +168,7 @@ public struct OTAData: Sendable, Equatable {
     public static func parse<S: ByteSource>(_ s: S, at offset: Int, size: Int = otadataSize) -> OTAData {
         var diags: [Diagnostic] = []
         if size < otadataSize {
-            diags.append(.error(offset, "otadata partition is \(Hex.short(size)) bytes; the bootloader needs \(Hex.short(otadataSize)) and will not boot"))
+            diags.append(.error(offset, .otadataTooSmall, "otadata partition is \(Hex.short(size)) bytes; the bootloader needs \(Hex.short(otadataSize)) and will not boot"))
         }
         var entries: [OTAEntry?] = []
         for k in 0..<2 {
@@ -130,14 +177,14 @@ public struct OTAData: Sendable, Equatable {
                 let e = OTAEntry(b)!
                 entries.append(e)
                 if !e.selectInvalid && !e.crcOK {
-                    diags.append(.warning(at + 28, "otadata sector \(k): CRC \(Hex.padded(e.crc, 8)) does not match seq \(e.seq) (expected \(Hex.padded(e.expectedCRC, 8)))"))
+                    diags.append(.warning(at + OTAEntry.crcOffset, .otadataCRCMismatch, "otadata sector \(k): CRC \(Hex.padded(e.crc, 8)) does not match seq \(e.seq) (expected \(Hex.padded(e.expectedCRC, 8)))"))
                 }
                 if !e.isErased, !s.isAll(0xFF, in: (at + otaEntrySize)..<(at + otadataSectorSize)) {
-                    diags.append(.info(at + otaEntrySize, "otadata sector \(k): bytes after the entry are not erased"))
+                    diags.append(.info(at + otaEntrySize, .otadataSectorNotErased, "otadata sector \(k): bytes after the entry are not erased"))
                 }
             } else {
                 entries.append(nil)
-                diags.append(.error(at, "otadata sector \(k) is not in the file"))
+                diags.append(.error(at, .otadataSectorMissing, "otadata sector \(k) is not in the file"))
             }
         }
         return OTAData(offset: offset, entries: entries, diagnostics: diags)
@@ -166,7 +213,7 @@ public struct OTAData: Sendable, Equatable {
 
     /// Both entries erased or with a wrong CRC: the bootloader's "initial contents" case.
     public var initialContents: Bool {
-        entries.allSatisfy { e in guard let e else { return true }; return e.seq == 0xFFFF_FFFF || !e.crcOK }
+        entries.allSatisfy { $0?.seqErasedOrCRCWrong ?? true }
     }
 }
 
@@ -234,7 +281,7 @@ extension OTAData {
             }
             seq = UInt32(candidate)
         }
-        if seq == 0xFFFF_FFFF {
+        if seq == OTAEntry.erasedSeq {
             throw .sequenceOverflow(active: cur, slot: slot, count: count, deviceHangs: false)
         }
         let target = 1 - active
@@ -264,4 +311,30 @@ public func encodeOTAData(_ entries: [OTAEntry?]) -> [UInt8] {
         if let e { out.replaceSubrange((k * otadataSectorSize)..<(k * otadataSectorSize + otaEntrySize), with: e.bytes()) }
     }
     return out
+}
+
+/// The app's OTA slots: `esp_ota_get_app_partition_count` counts app/ota_0, app/ota_1, … for as long as
+/// `esp_partition_find_first` finds the next one; slot k is the first such row (a duplicate is never seen).
+public struct AppOTASlots: Sendable, Equatable {
+    /// ota_0 … ota_(count−1), in slot order.
+    public let partitions: [PartitionEntry]
+    public var count: Int { partitions.count }
+
+    /// - Parameter entries: the partitions the app sees, in table order.
+    public init(_ entries: [PartitionEntry]) {
+        var out: [PartitionEntry] = []
+        while out.count < 16, let e = entries.first(where: { $0.isOTAApp(slot: out.count) }) { out.append(e) }
+        partitions = out
+    }
+
+    /// The partition of OTA slot `slot`, if the app counts it.
+    public func partition(slot: Int) -> PartitionEntry? { slot >= 0 && slot < count ? partitions[slot] : nil }
+
+    /// The partition an otadata entry selects for the app (`esp_ota_get_boot_partition`'s arithmetic).
+    public func partition(selectedBy entry: OTAEntry) -> PartitionEntry? { entry.slot(count: count).flatMap(partition(slot:)) }
+}
+
+extension BootSlots {
+    /// The partition an otadata entry selects for the bootloader; nil for an empty or missing slot.
+    public func partition(selectedBy entry: OTAEntry) -> PartitionEntry? { entry.slot(count: appCount).flatMap { ota[$0] } }
 }

@@ -131,7 +131,7 @@ public enum PartitionCSV {
     /// gen_esp32part's `verify()` errors for rows about to be written (the build would stop on any).
     public static func verify(_ entries: [PartitionEntry], tableOffset: Int = defaultPartitionTableOffset,
                               md5: Bool = true, flashSize: Int? = nil) -> [String] {
-        var errs = PartitionTable.genErrors(entries, tableOffset: tableOffset)
+        var errs = PartitionTable.genErrors(entries, tableOffset: tableOffset).map(\.message)
         if (entries.count + (md5 ? 1 : 0)) * 32 >= partitionTableMaxLength {
             errs.append("Binary partition table length (\((entries.count + (md5 ? 1 : 0)) * 32)) longer than max")
         }

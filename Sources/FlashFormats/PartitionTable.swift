@@ -16,6 +16,55 @@ public let partitionMD5Magic: UInt16 = 0xEBEB
 /// Flag bits.
 public let partitionFlagEncrypted: UInt32 = 1 << 0
 public let partitionFlagReadonly: UInt32 = 1 << 1
+/// Bytes in one `esp_partition_info_t` row.
+public let partitionRowSize = 32
+
+extension DiagnosticCode {
+    public static let tableFileEnds: DiagnosticCode = "table_file_ends"
+    public static let tableExceedsFlash: DiagnosticCode = "table_exceeds_flash"
+    public static let tableUnknownFlags: DiagnosticCode = "table_unknown_flags"
+    public static let tableSecondMD5: DiagnosticCode = "table_second_md5"
+    public static let tableMD5Mismatch: DiagnosticCode = "table_md5_mismatch"
+    public static let tableMD5RowPadding: DiagnosticCode = "table_md5_row_padding"
+    public static let tableEndRowNotErased: DiagnosticCode = "table_end_row_not_erased"
+    public static let tableBadMagic: DiagnosticCode = "table_bad_magic"
+    public static let tableNoEndMarker: DiagnosticCode = "table_no_end_marker"
+    public static let tableEmpty: DiagnosticCode = "table_empty"
+    public static let tableNoMD5: DiagnosticCode = "table_no_md5"
+    public static let tableMD5NotLast: DiagnosticCode = "table_md5_not_last"
+    // gen_esp32part.py `verify()` and `from_binary()` objections, one code each.
+    public static let genMD5Mismatch: DiagnosticCode = "gen_esp32part_md5_mismatch"
+    public static let genAppOffsetUnaligned: DiagnosticCode = "gen_esp32part_app_offset_unaligned"
+    public static let genOffsetUnaligned: DiagnosticCode = "gen_esp32part_offset_unaligned"
+    public static let genAppSizeUnaligned: DiagnosticCode = "gen_esp32part_app_size_unaligned"
+    public static let genAlwaysReadWrite: DiagnosticCode = "gen_esp32part_always_read_write"
+    public static let genSmallNVSNotReadonly: DiagnosticCode = "gen_esp32part_small_nvs_not_readonly"
+    public static let genDuplicateName: DiagnosticCode = "gen_esp32part_duplicate_name"
+    public static let genOffsetBelowTable: DiagnosticCode = "gen_esp32part_offset_below_table"
+    public static let genOverlap: DiagnosticCode = "gen_esp32part_overlap"
+    public static let genMultipleOTAData: DiagnosticCode = "gen_esp32part_multiple_otadata"
+    public static let genOTADataSize: DiagnosticCode = "gen_esp32part_otadata_size"
+    public static let genMultipleTEEOTAData: DiagnosticCode = "gen_esp32part_multiple_tee_otadata"
+    public static let genTEEOTADataSize: DiagnosticCode = "gen_esp32part_tee_otadata_size"
+    public static let genTableTooLong: DiagnosticCode = "gen_esp32part_table_too_long"
+    public static let genMissingEndMarker: DiagnosticCode = "gen_esp32part_missing_end_marker"
+    // Layout notes of ours about OTA rows the bootloader and the app count differently.
+    public static let tableDuplicateOTASubtype: DiagnosticCode = "table_duplicate_ota_subtype"
+    public static let tableOTASlotsNotContiguous: DiagnosticCode = "table_ota_slots_not_contiguous"
+}
+
+/// One objection gen_esp32part would raise (or a layout note of ours), with the row it is about.
+public struct TableFinding: Sendable, Equatable, CustomStringConvertible {
+    public let code: DiagnosticCode
+    /// Absolute offset of the row the finding is about; the table's offset for table-wide findings.
+    public let offset: Int?
+    /// In gen_esp32part's words where it has them.
+    public let message: String
+    public init(_ code: DiagnosticCode, _ offset: Int?, _ message: String) {
+        self.code = code; self.offset = offset; self.message = message
+    }
+    public var description: String { message }
+}
 
 public struct PartitionEntry: Sendable, Equatable, Hashable {
     public var type: UInt8
@@ -44,12 +93,16 @@ public struct PartitionEntry: Sendable, Equatable, Hashable {
     public var end: UInt64 { UInt64(offset) + UInt64(size) }
 
     public var isApp: Bool { type == PartitionType.app }
-    public var isOTAApp: Bool { isApp && subtype & 0xF0 == 0x10 }
+    public var isOTAApp: Bool { isApp && subtype & 0xF0 == PartitionType.otaSubtypeBase }
     /// OTA slot number for app/ota_N (`subtype & 0x0F`).
     public var otaSlot: Int? { isOTAApp ? Int(subtype & 0x0F) : nil }
-    public var isFactory: Bool { isApp && subtype == 0x00 }
-    public var isTest: Bool { isApp && subtype == 0x20 }
-    public var isOTAData: Bool { type == PartitionType.data && subtype == 0x00 }
+    /// `SUB_TYPE_ID(subtype)`: the low nibble ESP-IDF uses as a slot number for any app subtype.
+    public var subtypeID: Int { Int(subtype & 0x0F) }
+    public var isFactory: Bool { isApp && subtype == PartitionType.factorySubtype }
+    public var isTest: Bool { isApp && subtype == PartitionType.testSubtype }
+    /// app/ota_`slot`.
+    public func isOTAApp(slot: Int) -> Bool { isApp && Int(subtype) == Int(PartitionType.otaSubtypeBase) + slot }
+    public var isOTAData: Bool { type == PartitionType.data && subtype == PartitionType.otadataSubtype }
 
     public var typeName: String? { PartitionType.typeName(type) }
     public var subtypeName: String? { PartitionType.subtypeName(type: type, subtype: subtype) }
@@ -72,6 +125,11 @@ public enum PartitionType {
     public static let data: UInt8 = 0x01
     public static let bootloader: UInt8 = 0x02
     public static let partitionTable: UInt8 = 0x03
+    /// app subtypes: factory, ota_0 (+ slot), test; data/ota.
+    public static let factorySubtype: UInt8 = 0x00
+    public static let otaSubtypeBase: UInt8 = 0x10
+    public static let testSubtype: UInt8 = 0x20
+    public static let otadataSubtype: UInt8 = 0x00
 
     static let typeNames: [(String, UInt8)] = [("app", 0), ("data", 1), ("bootloader", 2), ("partition_table", 3)]
     static let subtypeNames: [UInt8: [(String, UInt8)]] = {
@@ -119,7 +177,7 @@ public struct PartitionTable: Sendable {
     /// Why not, in the bootloader's words.
     public let bootloaderReason: String?
     /// gen_esp32part's verdict: errors it would raise, as warnings (a foreign dump is not ours to reject).
-    public let toolFindings: [String]
+    public let toolFindings: [TableFinding]
     public let diagnostics: [Diagnostic]
 
     /// The rows `bootloader_utility_load_partition_table` walks: the first (rows before the end marker −
@@ -151,10 +209,10 @@ public struct PartitionTable: Sendable {
         let maxRows = partitionTableMaxRows
 
         rows: for i in 0..<maxRows {
-            let at = offset + i * 32
-            guard let row = s.bytes(at: at, length: 32) else {
-                let have = s.clip(at..<(at + 32)).count
-                diags.append(.error(at, have == 0
+            let at = offset + i * partitionRowSize
+            guard let row = s.bytes(at: at, length: partitionRowSize) else {
+                let have = s.clip(at..<(at + partitionRowSize)).count
+                diags.append(.error(at, .tableFileEnds, have == 0
                     ? "file ends after \(i) rows, before the end-of-table marker"
                     : "file ends inside row \(i)"))
                 reject = reject ?? "no end-of-table marker in the file"
@@ -169,18 +227,18 @@ public struct PartitionTable: Sendable {
                                        labelBytes: Array(row[12..<28]), flags: r.u32(at: 28)!)
                 if let chipSize {
                     if Int(e.offset) > chipSize || Int(e.size) > chipSize - Int(e.offset) {
-                        diags.append(.error(at, "partition \(i) \"\(e.name)\" [\(Hex.short(e.offset)), +\(Hex.short(e.size))) exceeds the flash size \(Hex.short(chipSize)) declared by the bootloader header"))
+                        diags.append(.error(at, .tableExceedsFlash, "partition \(i) \"\(e.name)\" [\(Hex.short(e.offset)), +\(Hex.short(e.size))) exceeds the flash size \(Hex.short(chipSize)) declared by the bootloader header"))
                         reject = reject ?? "partition \(i) invalid - offset \(Hex.short(e.offset)) size \(Hex.short(e.size)) exceeds flash chip size \(Hex.short(chipSize))"
                     }
                 }
                 if e.flags & ~(partitionFlagEncrypted | partitionFlagReadonly) != 0 {
-                    diags.append(.warning(at + 28, "partition \"\(e.name)\" has unknown flag bits \(Hex.short(e.flags))"))
+                    diags.append(.warning(at + 28, .tableUnknownFlags, "partition \"\(e.name)\" has unknown flag bits \(Hex.short(e.flags))"))
                 }
                 entries.append(e)
                 entryRows.append(i)
             case partitionMD5Magic:
                 if md5Row != nil {
-                    diags.append(.error(at, "a second MD5 row: only one MD5 checksum is allowed"))
+                    diags.append(.error(at, .tableSecondMD5, "a second MD5 row: only one MD5 checksum is allowed"))
                     reject = reject ?? "Only one MD5 checksum is allowed"
                     break rows
                 }
@@ -191,44 +249,45 @@ public struct PartitionTable: Sendable {
                     md5Status = .ok
                 } else {
                     md5Status = .mismatch
-                    diags.append(.error(at + 16, "table MD5 \(Hex.bytes(md5Stored!)) does not match the rows (\(Hex.bytes(md5Computed!)))"))
+                    diags.append(.error(at + 16, .tableMD5Mismatch, "table MD5 \(Hex.bytes(md5Stored!)) does not match the rows (\(Hex.bytes(md5Computed!)))"))
                     reject = reject ?? "Incorrect MD5 checksum"
                     break rows
                 }
                 if !row[2..<16].allSatisfy({ $0 == 0xFF }) {
-                    diags.append(.info(at + 2, "MD5 row bytes 2–15 are not 0xFF (not checked by ESP-IDF)"))
+                    diags.append(.info(at + 2, .tableMD5RowPadding, "MD5 row bytes 2–15 are not 0xFF (not checked by ESP-IDF)"))
                 }
             case 0xFFFF where row[2] == 0xFF && row[3] == 0xFF:
                 endRow = i
                 if !row.allSatisfy({ $0 == 0xFF }) {
-                    diags.append(.warning(at, "end-of-table row is not all 0xFF (gen_esp32part would reject it)"))
+                    diags.append(.warning(at, .tableEndRowNotErased, "end-of-table row is not all 0xFF (gen_esp32part would reject it)"))
                 }
                 break rows
             default:
-                diags.append(.error(at, "row \(i): invalid magic \(Hex.short(magic))"))
+                diags.append(.error(at, .tableBadMagic, "row \(i): invalid magic \(Hex.short(magic))"))
                 reject = reject ?? "partition \(i) invalid magic number \(Hex.short(magic))"
                 break rows
             }
             if i == maxRows - 1 {
-                diags.append(.error(at, "no end-of-table marker within \(maxRows) rows"))
+                diags.append(.error(at, .tableNoEndMarker, "no end-of-table marker within \(maxRows) rows"))
                 reject = reject ?? "partition table has no terminating entry"
                 missingEnd = true
             }
         }
         if reject == nil && entries.isEmpty {
-            diags.append(.warning(offset, "the table is empty (ESP-IDF v5.5+ bootloaders reject an empty table)"))
+            diags.append(.warning(offset, .tableEmpty, "the table is empty (ESP-IDF v5.5+ bootloaders reject an empty table)"))
         }
         if md5Row == nil && reject == nil {
-            diags.append(.warning(offset, "no MD5 row: the bootloader accepts the table, an app built with CONFIG_PARTITION_TABLE_MD5 (the default) does not"))
+            diags.append(.warning(offset, .tableNoMD5, "no MD5 row: the bootloader accepts the table, an app built with CONFIG_PARTITION_TABLE_MD5 (the default) does not"))
         }
-        var findings = toolFindings(entries, tableOffset: offset, endRowClean: !missingEnd)
-        if md5Status == .mismatch, let c = md5Computed, let st = md5Stored {
-            findings.insert("MD5 checksums don't match! (computed: 0x\(Hex.bytes(c)), parsed: 0x\(Hex.bytes(st)))", at: 0)
+        var findings = toolFindings(entries, tableOffset: offset, rows: entryRows, endRowClean: !missingEnd)
+        if md5Status == .mismatch, let c = md5Computed, let st = md5Stored, let m = md5Row {
+            findings.insert(TableFinding(.genMD5Mismatch, offset + partitionRowSize * m,
+                                         "MD5 checksums don't match! (computed: 0x\(Hex.bytes(c)), parsed: 0x\(Hex.bytes(st)))"), at: 0)
         }
-        for f in findings { diags.append(.warning(offset, "gen_esp32part: \(f)")) }
+        for f in findings { diags.append(.warning(f.offset, f.code, "gen_esp32part: \(f.message)")) }
         if let end = endRow, let m = md5Row, m != end - 1, reject == nil {
             let lost = zip(entries, entryRows).filter { $0.1 >= end - 1 }.map { $0.0.name }
-            diags.append(.warning(offset + 32 * m, "the MD5 row is not the last row: the bootloader walks the first \(end - 1) rows, so it never sees \(lost.joined(separator: ", "))"))
+            diags.append(.warning(offset + partitionRowSize * m, .tableMD5NotLast, "the MD5 row is not the last row: the bootloader walks the first \(end - 1) rows, so it never sees \(lost.joined(separator: ", "))"))
         }
         return PartitionTable(offset: offset, entries: entries, entryRows: entryRows, md5: md5Status, md5Stored: md5Stored,
                               md5Computed: md5Computed, md5Row: md5Row, endRow: endRow,
@@ -238,75 +297,88 @@ public struct PartitionTable: Sendable {
 
     /// Everything gen_esp32part would object to, plus layout notes of ours (OTA slots that the bootloader
     /// and the app would count differently), for showing on a foreign table.
-    public static func toolFindings(_ entries: [PartitionEntry], tableOffset: Int, endRowClean: Bool = true) -> [String] {
-        var out = genErrors(entries, tableOffset: tableOffset)
-        var otaSubtypes: [UInt8: Int] = [:]
-        for e in entries where e.isOTAApp { otaSubtypes[e.subtype, default: 0] += 1 }
-        if otaSubtypes.values.contains(where: { $0 > 1 }) {
-            out.append("duplicate OTA app subtypes (the bootloader counts every row, the app only the first)")
+    /// - Parameter rows: each entry's raw row index (default: consecutive from 0), for the findings' offsets.
+    public static func toolFindings(_ entries: [PartitionEntry], tableOffset: Int, rows: [Int]? = nil,
+                                    endRowClean: Bool = true) -> [TableFinding] {
+        let rows = rows ?? Array(entries.indices)
+        var out = genErrors(entries, tableOffset: tableOffset, rows: rows)
+        var otaRows: [UInt8: [Int]] = [:]
+        for (i, e) in entries.enumerated() where e.isOTAApp { otaRows[e.subtype, default: []].append(i) }
+        if let dup = otaRows.values.filter({ $0.count > 1 }).map({ $0[1] }).min() {
+            out.append(TableFinding(.tableDuplicateOTASubtype, tableOffset + partitionRowSize * rows[dup],
+                                    "duplicate OTA app subtypes (the bootloader counts every row, the app only the first)"))
         }
-        let slots = otaSubtypes.keys.map { Int($0 & 0x0F) }.sorted()
+        let slots = otaRows.keys.map { Int($0 & 0x0F) }.sorted()
         if !slots.isEmpty && slots != Array(0..<slots.count) {
-            out.append("OTA slots are not contiguous from ota_0 (\(slots.map { "ota_\($0)" }.joined(separator: ", "))): bootloader and app disagree on the slot count")
+            out.append(TableFinding(.tableOTASlotsNotContiguous, tableOffset,
+                                    "OTA slots are not contiguous from ota_0 (\(slots.map { "ota_\($0)" }.joined(separator: ", "))): bootloader and app disagree on the slot count"))
         }
-        if (entries.count + 1) * 32 >= partitionTableMaxLength {
-            out.append("Binary partition table length (\((entries.count + 1) * 32)) longer than max")
+        if (entries.count + 1) * partitionRowSize >= partitionTableMaxLength {
+            out.append(TableFinding(.genTableTooLong, tableOffset, "Binary partition table length (\((entries.count + 1) * partitionRowSize)) longer than max"))
         }
-        if !endRowClean { out.append("Partition table is missing an end-of-table marker") }
+        if !endRowClean { out.append(TableFinding(.genMissingEndMarker, tableOffset, "Partition table is missing an end-of-table marker")) }
         return out
     }
 
-    /// The errors gen_esp32part.py `verify()` raises (current master rules), in its words.
-    public static func genErrors(_ entries: [PartitionEntry], tableOffset: Int) -> [String] {
-        var out: [String] = []
-        for e in entries {
+    /// The errors gen_esp32part.py `verify()` raises (current master rules), in its words, each at its row.
+    public static func genErrors(_ entries: [PartitionEntry], tableOffset: Int, rows: [Int]? = nil) -> [TableFinding] {
+        let rows = rows ?? Array(entries.indices)
+        func at(_ i: Int) -> Int { tableOffset + partitionRowSize * (i < rows.count ? rows[i] : i) }
+        var out: [TableFinding] = []
+        for (i, e) in entries.enumerated() {
             let name = e.name
             let appAlign: UInt32 = 0x10000
             if e.isApp && e.offset % appAlign != 0 {
-                out.append("Partition \(name) invalid: Offset \(Hex.short(e.offset)) is not aligned to \(Hex.short(appAlign))")
+                out.append(TableFinding(.genAppOffsetUnaligned, at(i), "Partition \(name) invalid: Offset \(Hex.short(e.offset)) is not aligned to \(Hex.short(appAlign))"))
             } else if !e.isApp && e.offset % 0x1000 != 0 {
-                out.append("Partition \(name) invalid: Offset \(Hex.short(e.offset)) is not aligned to 0x1000")
+                out.append(TableFinding(.genOffsetUnaligned, at(i), "Partition \(name) invalid: Offset \(Hex.short(e.offset)) is not aligned to 0x1000"))
             }
             if e.isApp && e.size % 0x1000 != 0 {
-                out.append("Partition \(name) invalid: Size \(Hex.short(e.size)) is not aligned to 0x1000")
+                out.append(TableFinding(.genAppSizeUnaligned, at(i), "Partition \(name) invalid: Size \(Hex.short(e.size)) is not aligned to 0x1000"))
             }
             if e.type == PartitionType.data && (e.subtype == 0x00 || e.subtype == 0x03) && e.readonly {
-                out.append("'\(name)' partition of type \(e.type) and subtype \(e.subtype) is always read-write and cannot be read-only")
+                out.append(TableFinding(.genAlwaysReadWrite, at(i), "'\(name)' partition of type \(e.type) and subtype \(e.subtype) is always read-write and cannot be read-only"))
             }
             if e.type == PartitionType.data && e.subtype == 0x02 && e.size < 0x3000 && !e.readonly {
-                out.append("'\(name)' partition of type \(e.type) and subtype \(e.subtype) of this size (\(Hex.short(e.size))) must be flagged as 'readonly' (the size of read/write NVS has to be at least 0x3000)")
+                out.append(TableFinding(.genSmallNVSNotReadonly, at(i), "'\(name)' partition of type \(e.type) and subtype \(e.subtype) of this size (\(Hex.short(e.size))) must be flagged as 'readonly' (the size of read/write NVS has to be at least 0x3000)"))
             }
         }
-        var seen: [String: Int] = [:]
-        for e in entries { seen[e.name, default: 0] += 1 }
-        let dups = seen.filter { $0.value > 1 }.map(\.key).sorted()
-        if !dups.isEmpty { out.append("Partition names must be unique (duplicated: \(dups.joined(separator: ", ")))") }
+        var seen: [String: [Int]] = [:]
+        for (i, e) in entries.enumerated() { seen[e.name, default: []].append(i) }
+        let dups = seen.filter { $0.value.count > 1 }
+        if !dups.isEmpty {
+            let firstSecond = dups.values.map { $0[1] }.min()!
+            out.append(TableFinding(.genDuplicateName, at(firstSecond), "Partition names must be unique (duplicated: \(dups.keys.sorted().joined(separator: ", ")))"))
+        }
         let exempt: (PartitionEntry) -> Bool = {
             ($0.type == PartitionType.bootloader && $0.subtype == 0) || ($0.type == PartitionType.partitionTable && $0.subtype == 0)
         }
-        let sorted = entries.sorted { $0.offset < $1.offset }
+        let sorted = entries.indices.sorted { entries[$0].offset < entries[$1].offset }
         var last: PartitionEntry?
-        for e in sorted where !exempt(e) {
+        for i in sorted where !exempt(entries[i]) {
+            let e = entries[i]
             if Int(e.offset) < tableOffset + 0x1000 {
-                out.append("Partition offset \(Hex.short(e.offset)) is below \(Hex.short(tableOffset + 0x1000))")
+                out.append(TableFinding(.genOffsetBelowTable, at(i), "Partition offset \(Hex.short(e.offset)) is below \(Hex.short(tableOffset + 0x1000))"))
             }
             if let p = last, UInt64(e.offset) < p.end {
-                out.append("Partition at \(Hex.short(e.offset)) overlaps \(Hex.short(p.offset))-\(Hex.short(p.end - 1))")
+                out.append(TableFinding(.genOverlap, at(i), "Partition at \(Hex.short(e.offset)) overlaps \(Hex.short(p.offset))-\(Hex.short(p.end - 1))"))
             }
             last = e
         }
-        let otadata = entries.filter(\.isOTAData)
+        let otadata = entries.indices.filter { entries[$0].isOTAData }
         if otadata.count > 1 {
-            out.append("Found multiple otadata partitions. Only one partition can be defined with type=\"data\"(1) and subtype=\"ota\"(0).")
+            out.append(TableFinding(.genMultipleOTAData, at(otadata[1]), "Found multiple otadata partitions. Only one partition can be defined with type=\"data\"(1) and subtype=\"ota\"(0)."))
         }
-        if let o = otadata.first, o.size != 0x2000 {
-            out.append("otadata partition must have size = 0x2000")
+        if let o = otadata.first, Int(entries[o].size) != otadataSize {
+            out.append(TableFinding(.genOTADataSize, at(o), "otadata partition must have size = 0x2000"))
         }
-        let teeOTA = entries.filter { $0.type == PartitionType.data && $0.subtype == 0x90 }
+        let teeOTA = entries.indices.filter { entries[$0].type == PartitionType.data && entries[$0].subtype == 0x90 }
         if teeOTA.count > 1 {
-            out.append("Found multiple TEE otadata partitions. Only one partition can be defined with type=\"data\"(1) and subtype=\"tee_ota\"(0x90).")
+            out.append(TableFinding(.genMultipleTEEOTAData, at(teeOTA[1]), "Found multiple TEE otadata partitions. Only one partition can be defined with type=\"data\"(1) and subtype=\"tee_ota\"(0x90)."))
         }
-        if let t = teeOTA.first, t.size != 0x2000 { out.append("TEE otadata partition must have size = 0x2000") }
+        if let t = teeOTA.first, Int(entries[t].size) != otadataSize {
+            out.append(TableFinding(.genTEEOTADataSize, at(t), "TEE otadata partition must have size = 0x2000"))
+        }
         return out
     }
 
@@ -315,7 +387,8 @@ public struct PartitionTable: Sendable {
         var out = entries.flatMap { $0.bytes() }
         if md5 {
             let digest = Checksums.md5(out)
-            out += [0xEB, 0xEB] + [UInt8](repeating: 0xFF, count: 14) + digest
+            out.appendLE(partitionMD5Magic)
+            out += [UInt8](repeating: 0xFF, count: 14) + digest
         }
         out += [UInt8](repeating: 0xFF, count: Swift.max(0, partitionTableMaxLength - out.count))
         return out

@@ -5,6 +5,16 @@ import Darwin
 #endif
 import FlashFormats
 
+extension DiagnosticCode {
+    public static let bootloaderNotFound: DiagnosticCode = "bootloader_not_found"
+    public static let tableNotDefaultOffset: DiagnosticCode = "table_not_default_offset"
+    public static let partitionAbsent: DiagnosticCode = "partition_absent"
+    public static let partitionPartial: DiagnosticCode = "partition_partial"
+    public static let tableNotFound: DiagnosticCode = "table_not_found"
+    public static let appChipMismatch: DiagnosticCode = "app_chip_mismatch"
+    public static let flashEncrypted: DiagnosticCode = "flash_encrypted"
+}
+
 /// What a file is.
 public enum FileKind: String, Sendable {
     case flashImage = "flash_image"
@@ -92,12 +102,9 @@ public struct FlashLayout: Sendable {
     public func app(named name: String) -> AppSlotInfo? { apps.first { $0.partition.name == name } }
     public func partition(named name: String) -> PartitionInfo? { partitions.first { $0.name == name } }
     /// OTA app partitions the app side counts (ota_0, ota_1, … consecutive), in slot order.
-    public var appOTASlots: [PartitionEntry] {
-        var out: [PartitionEntry] = []
-        let entries = partitions.map(\.entry)
-        while let e = entries.first(where: { $0.isApp && $0.subtype == UInt8(0x10 + out.count) }), out.count < 16 { out.append(e) }
-        return out
-    }
+    public var appOTASlots: [PartitionEntry] { appSlots.partitions }
+    /// The app's OTA slot bookkeeping (`esp_ota_get_app_partition_count` and friends).
+    public var appSlots: AppOTASlots { AppOTASlots(partitions.map(\.entry)) }
     /// The bootloader's slot bookkeeping for this table (the rows it walks; empty without a table).
     public var bootSlots: BootSlots { BootSlots(table?.bootloaderEntries ?? []) }
     public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
@@ -126,7 +133,7 @@ extension FlashLayout {
         switch kind {
         case .appImage, .bootloaderImage:
             let slot = AppImage.inspect(source, at: 0, flashAddress: 0, isBootloader: kind == .bootloaderImage, digests: digests)
-            guard let img = slot.image else { throw .notAnImage("no image header (0xE9) at offset 0") }
+            guard let img = slot.image else { throw .notAnImage("no image header (\(Hex.short(imageMagic))) at offset 0") }
             layout.image = img
             layout.chip = img.chip
             layout.diagnostics = img.diagnostics
@@ -200,7 +207,7 @@ extension FlashLayout {
     static func partitionInfos(_ t: PartitionTable, presenceIn s: (any ByteSource)?) -> [PartitionInfo] {
         t.entries.enumerated().map { i, e in
             let p = s.map { $0.presence(of: Int(e.offset)..<Int(e.end)) } ?? .absent
-            return PartitionInfo(index: i, entry: e, rowOffset: t.offset + 32 * i, presence: p)
+            return PartitionInfo(index: i, entry: e, rowOffset: t.offset + partitionRowSize * t.entryRows[i], presence: p)
         }
     }
 
@@ -222,7 +229,7 @@ extension FlashLayout {
                 }
             }
         } else {
-            diags.append(.warning(nil, "no plaintext bootloader image at 0x0, 0x1000 or 0x2000"))
+            diags.append(.warning(nil, .bootloaderNotFound, "no plaintext bootloader image at 0x0, 0x1000 or 0x2000"))
         }
 
         // Partition table.
@@ -231,15 +238,15 @@ extension FlashLayout {
             let t = PartitionTable.parse(s, at: tableOffset, chipSize: chipSize)
             layout.table = t
             if tableOffset != defaultPartitionTableOffset && layout.options.tableOffset == nil {
-                diags.append(.info(tableOffset, "partition table found at \(Hex.short(tableOffset)) (not the default 0x8000)"))
+                diags.append(.info(tableOffset, .tableNotDefaultOffset, "partition table found at \(Hex.short(tableOffset)) (not the default 0x8000)"))
             }
             diags += t.diagnostics
             layout.partitions = partitionInfos(t, presenceIn: s)
             for p in layout.partitions where p.presence != .full {
-                diags.append(.info(Int(p.entry.offset), "partition \(p.name) is \(p.presence == .absent ? "not in the file" : "only partly in the file")"))
+                diags.append(.info(Int(p.entry.offset), p.presence == .absent ? .partitionAbsent : .partitionPartial, "partition \(p.name) is \(p.presence == .absent ? "not in the file" : "only partly in the file")"))
             }
         } else {
-            diags.append(.error(nil, "no partition table: 0x8000 and every 4 KiB-aligned offset hold no table the bootloader would accept"))
+            diags.append(.error(nil, .tableNotFound, "no partition table: 0x8000 and every 4 KiB-aligned offset hold no table the bootloader would accept"))
         }
 
         // otadata, as the bootloader's slot bookkeeping sees the table.
@@ -269,7 +276,7 @@ extension FlashLayout {
                     return d
                 }
                 if let c = img.chip, let b = blChip, c != b {
-                    diags.append(.error(Int(e.offset) + 12, "\(e.name): image is for \(c.name) but the bootloader is for \(b.name)"))
+                    diags.append(.error(Int(e.offset) + 12, .appChipMismatch, "\(e.name): image is for \(c.name) but the bootloader is for \(b.name)"))
                 }
             }
         }
@@ -281,13 +288,13 @@ extension FlashLayout {
             if t.bootloaderAccepts {
                 let verdicts = Dictionary(layout.apps.map { ($0.partition, $0.verdict) }, uniquingKeysWith: { a, _ in a })
                 layout.boot = BootDecision.decide(slots: slots, otadata: layout.otadata, rollback: layout.options.rollback) {
-                    verdicts[$0] ?? BootVerdict(bootable: false, problem: "not an app partition")
+                    verdicts[$0] ?? BootVerdict(failure: .notAnApp)
                 }
             } else {
-                layout.boot = BootDecision(reason: "bootloader rejects the partition table: \(t.bootloaderReason ?? "invalid")")
+                layout.boot = BootDecision(.tableRejected(reason: t.bootloaderReason ?? "invalid"))
             }
         } else {
-            layout.boot = BootDecision(reason: "no partition table found: the bootloader stops")
+            layout.boot = BootDecision(.noTable(covered: s.count >= defaultPartitionTableOffset + partitionTableMaxLength))
         }
 
         // Stray otadata-like sectors outside known partitions (stale, or readable next to ciphertext).
@@ -295,36 +302,42 @@ extension FlashLayout {
         if layout.bootloader == nil && layout.table == nil, let enc = encryptionHint(s) {
             // One clear finding instead of "no bootloader" plus "no table": both are ciphertext.
             layout.encryption = enc
-            diags.removeAll { $0.offset == nil && ($0.message.hasPrefix("no plaintext bootloader") || $0.message.hasPrefix("no partition table")) }
-            diags.insert(.warning(enc.highEntropy.first?.lowerBound, enc.message), at: 0)
-            layout.boot = BootDecision(reason: "the flash looks encrypted: only the device, with its key, can read the table and apps")
+            diags.removeAll { $0.code == .bootloaderNotFound || $0.code == .tableNotFound }
+            diags.insert(.warning(enc.highEntropy.first?.lowerBound, .flashEncrypted, enc.message), at: 0)
+            layout.boot = BootDecision(.encrypted)
         }
         layout.diagnostics = diags
     }
 
     /// Decides whether the bootloader would start what is in a slot, and why not.
     static func judge(_ content: ImageSlot, presence: Presence, chip: Chip?, partitionSize: Int) -> BootVerdict {
+        BootVerdict(failure: problem(content, chip: chip, partitionSize: partitionSize))
+    }
+
+    static func problem(_ content: ImageSlot, chip: Chip?, partitionSize: Int) -> ImageProblem? {
         switch content {
-        case .absent: return BootVerdict(bootable: false, problem: "absent from the file")
-        case .erased: return BootVerdict(bootable: false, problem: "empty (erased)")
-        case .noImage(let m): return BootVerdict(bootable: false, problem: "no image (magic \(Hex.short(m)), not 0xe9)")
+        case .absent: return .absent
+        case .erased: return .erased
+        case .noImage(let m): return .noImage(magic: m)
         case .image(let img):
-            if img.truncated { return BootVerdict(bootable: false, problem: "image cut off by the end of the file") }
-            if let c = img.chip, let b = chip, c != b { return BootVerdict(bootable: false, problem: "image is for \(c.name), bootloader for \(b.name)") }
-            if img.checksumValid == false { return BootVerdict(bootable: false, problem: "checksum is wrong") }
-            if img.hashValid == false { return BootVerdict(bootable: false, problem: "SHA-256 is wrong") }
+            if let c = img.chip, let b = chip, c != b { return .chipMismatch(image: c.id, bootloader: b.id) }
+            if img.truncated {
+                // What the bytes before the file's end already decide stands; the rest is unknown.
+                if let err = img.firstDecidedError { return .invalid(code: err.code, offset: err.offset, message: err.message) }
+                return .cutByFileEnd
+            }
+            if let s = img.checksumStored, let c = img.checksumComputed, s != c { return .checksumMismatch(stored: s, computed: c) }
+            if img.hashValid == false, let s = img.sha256Stored, let c = img.sha256Computed { return .sha256Mismatch(stored: s, computed: c) }
             // image_load refuses partitions over 16 MiB (ESP_IMAGE_MAX_FLASH_ADDR_SIZE) on chips whose cache
             // maps at most 16 MiB per image; the signature sector only counts in Secure Boot builds.
             if partitionSize > 16 << 20, !(chip.map { [Chip.esp32p4.id, Chip.esp32s31.id].contains($0.id) } ?? false) {
-                return BootVerdict(bootable: false, problem: "partition size \(Hex.short(partitionSize)) invalid, larger than 16MB")
+                return .partitionTooLarge(size: partitionSize, limit: 16 << 20)
             }
-            if let len = img.length, len > partitionSize {
-                return BootVerdict(bootable: false, problem: "image (\(len) bytes) does not fit the partition")
-            }
+            if let len = img.length, len > partitionSize { return .doesNotFit(length: len, partitionSize: partitionSize) }
             if let err = img.diagnostics.first(where: { $0.severity == .error }) {
-                return BootVerdict(bootable: false, problem: err.message)
+                return .invalid(code: err.code, offset: err.offset, message: err.message)
             }
-            return BootVerdict(bootable: true)
+            return nil
         }
     }
 
@@ -337,9 +350,8 @@ extension FlashLayout {
         while offset + otadataSectorSize <= end {
             defer { offset += otadataSectorSize }
             if known.contains(where: { $0.contains(offset) }) { continue }
-            guard let seq = s.u32(at: offset), seq != 0xFFFF_FFFF, let crc = s.u32(at: offset + 28),
-                  crc == Checksums.otaCRC(seq: seq), s.isAll(0xFF, in: (offset + 32)..<(offset + otadataSectorSize)),
-                  let b = s.bytes(at: offset, length: 32), let e = OTAEntry(b) else { continue }
+            guard let b = s.bytes(at: offset, length: otaEntrySize), let e = OTAEntry(b), !e.seqErased, e.crcOK,
+                  s.isAll(0xFF, in: (offset + otaEntrySize)..<(offset + otadataSectorSize)) else { continue }
             out.append(StrayOTAEntry(offset: offset, entry: e))
         }
         return out

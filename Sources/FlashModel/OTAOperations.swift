@@ -16,11 +16,84 @@ public struct OTASettings: Sendable, Equatable {
     public init(rollback: Bool = false, idf: IDFBehaviour = .v6) { self.rollback = rollback; self.idf = idf }
 }
 
+/// The error an ESP-IDF call returns (`esp_err_t` names), plus FlashScope's own two refusals where the
+/// device would hang or silently do nothing.
+public enum ESPError: String, Sendable, Equatable, CaseIterable {
+    case fail = "ESP_FAIL"
+    case invalidArg = "ESP_ERR_INVALID_ARG"
+    case invalidState = "ESP_ERR_INVALID_STATE"
+    case invalidSize = "ESP_ERR_INVALID_SIZE"
+    case notFound = "ESP_ERR_NOT_FOUND"
+    case notAllowed = "ESP_ERR_NOT_ALLOWED"
+    case otaValidateFailed = "ESP_ERR_OTA_VALIDATE_FAILED"
+    case otaPartitionConflict = "ESP_ERR_OTA_PARTITION_CONFLICT"
+    case otaRollbackFailed = "ESP_ERR_OTA_ROLLBACK_FAILED"
+    case otaRollbackInvalidState = "ESP_ERR_OTA_ROLLBACK_INVALID_STATE"
+    /// Not an ESP-IDF error: `esp_ota_set_boot_partition` would loop forever.
+    case deviceHangs = "DEVICE_HANGS"
+    /// Not an ESP-IDF error: `esp_ota_set_boot_partition` would write the erased seq.
+    case seqWraps = "SEQ_WRAPS"
+}
+
+/// Why an OTA operation is refused, with the values that decided it.
+public enum OTARefusal: Sendable, Equatable, CustomStringConvertible {
+    case notAFlashImage
+    case noTable
+    case tableRejected(reason: String)
+    case noOTADataPartition
+    case otadataTooSmall(size: UInt32)
+    case otadataNotInFile
+    case noSuchPartition(name: String, available: [String])
+    case notAnApp(partition: String)
+    case imageInvalid(partition: String, problem: ImageProblem)
+    case setBootPlan(OTAPlanError)
+    case runningIsFactory
+    case rollbackImpossible
+    case noLastBootEntry(sector: Int)
+    case noOTAPartition(slot: Int)
+    case lastBootIsRunning(partition: String)
+    case notAnOTASlot(partition: String)
+    case partitionConflict(partition: String)
+    case runningPendingVerify(partition: String)
+    case partitionNotInFile(partition: String)
+    case checksFailed([StageCheck])
+    case imageLargerThanPartition(imageSize: Int, partition: String, partitionSize: Int)
+
+    public var description: String {
+        switch self {
+        case .notAFlashImage: "this file is not a flash image"
+        case .noTable: "no partition table in this file"
+        case .tableRejected(let r): "the bootloader rejects this partition table (\(r)); fix it first"
+        case .noOTADataPartition: "the partition table has no otadata (data/ota) partition"
+        case .otadataTooSmall(let size): "otadata partition is \(Hex.short(size)) bytes, needs \(Hex.short(otadataSize))"
+        case .otadataNotInFile: "the otadata partition is not (completely) in this file"
+        case .noSuchPartition(let name, let names): "no partition named '\(name)' (partitions: \(names.joined(separator: ", ")))"
+        case .notAnApp(let name): "\(name) is not an app partition"
+        case .imageInvalid(let name, let problem): "\(name): \(problem)"
+        case .setBootPlan(let e): e.description
+        case .runningIsFactory: "Running firmware is factory (no valid otadata entry)"
+        case .rollbackImpossible: "Rollback is not possible, do not have any suitable apps in slots"
+        case .noLastBootEntry(let sector): "the inactive otadata entry (sector \(sector)) is erased or has a bad CRC: there is no last boot app"
+        case .noOTAPartition(let slot): "no ota_\(slot) partition"
+        case .lastBootIsRunning(let name): "\(name) is the running partition"
+        case .notAnOTASlot(let name): "esp_ota_begin only writes OTA slots (ota_0…ota_15), not \(name); use --force to write it anyway, as esptool write-flash would"
+        case .partitionConflict(let name): "\(name) is the partition the device runs"
+        case .runningPendingVerify(let name): "the running app \(name) is PENDING_VERIFY: confirm it (mark --valid) or roll back before an update"
+        case .partitionNotInFile(let name): "\(name) is not (completely) in this file, so the image cannot be written into it"
+        case .checksFailed(let checks): checks.map { "\($0.name): \($0.detail)" }.joined(separator: "; ")
+        case .imageLargerThanPartition(let size, let name, let psize): "the file (\(size) bytes) is larger than \(name) (\(psize) bytes)"
+        }
+    }
+}
+
 public struct OTAError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// What ESP-IDF returns.
+    public let error: ESPError
+    public let refusal: OTARefusal
+    public init(_ error: ESPError, _ refusal: OTARefusal) { self.error = error; self.refusal = refusal }
     /// ESP-IDF's error name (`ESP_ERR_INVALID_ARG`, `ESP_FAIL`, …).
-    public let code: String
-    public let message: String
-    public init(_ code: String, _ message: String) { self.code = code; self.message = message }
+    public var code: String { error.rawValue }
+    public var message: String { refusal.description }
     public var description: String { "\(code): \(message)" }
 }
 
@@ -45,6 +118,7 @@ public struct PowerLossOutcome: Sendable, Equatable {
     public let selected: String?
     public let loaded: String?
     public let reason: String
+    public let outcome: BootOutcome
 }
 
 /// A check made before staging an image, as the bootloader would make it.
@@ -110,19 +184,19 @@ public struct OTAPlanner {
 
     func otadataPartition() throws(OTAError) -> PartitionEntry {
         guard layout.kind == .flashImage, let t = layout.table else {
-            throw OTAError("ESP_ERR_NOT_FOUND", "no partition table in this file")
+            throw OTAError(.notFound, .noTable)
         }
         guard t.bootloaderAccepts else {
-            throw OTAError("ESP_ERR_INVALID_STATE", "the bootloader rejects this partition table (\(t.bootloaderReason ?? "invalid")); fix it first")
+            throw OTAError(.invalidState, .tableRejected(reason: t.bootloaderReason ?? "invalid"))
         }
         guard let p = layout.otadataPartition else {
-            throw OTAError("ESP_ERR_NOT_FOUND", "the partition table has no otadata (data/ota) partition")
+            throw OTAError(.notFound, .noOTADataPartition)
         }
         guard Int(p.size) >= otadataSize else {
-            throw OTAError("ESP_ERR_INVALID_SIZE", "otadata partition is \(Hex.short(p.size)) bytes, needs 0x2000")
+            throw OTAError(.invalidSize, .otadataTooSmall(size: p.size))
         }
         guard document.presence(of: Int(p.offset)..<(Int(p.offset) + otadataSize)) == .full else {
-            throw OTAError("ESP_ERR_INVALID_SIZE", "the otadata partition is not (completely) in this file")
+            throw OTAError(.invalidSize, .otadataNotInFile)
         }
         return p
     }
@@ -130,12 +204,12 @@ public struct OTAPlanner {
     func entries(_ p: PartitionEntry) -> [OTAEntry?] { OTAData.parse(document, at: Int(p.offset)).entries }
 
     /// `esp_ota_get_app_partition_count`: consecutive ota_0, ota_1, … .
-    var appCount: Int { layout.appOTASlots.count }
+    var appSlots: AppOTASlots { layout.appSlots }
+    var appCount: Int { appSlots.count }
 
     func partition(named name: String) throws(OTAError) -> PartitionEntry {
         guard let p = layout.partition(named: name)?.entry else {
-            let names = layout.partitions.map(\.name).joined(separator: ", ")
-            throw OTAError("ESP_ERR_NOT_FOUND", "no partition named '\(name)' (partitions: \(names))")
+            throw OTAError(.notFound, .noSuchPartition(name: name, available: layout.partitions.map(\.name)))
         }
         return p
     }
@@ -169,12 +243,12 @@ public struct OTAPlanner {
         if !verdict.bootable {
             if skipValidate {
                 notes.append("image check skipped (--force): \(verdict.problem ?? "not bootable"); the bootloader will refuse this slot")
-            } else {
-                throw OTAError("ESP_ERR_OTA_VALIDATE_FAILED", "\(name): \(verdict.problem ?? "image does not verify")")
+            } else if let failure = verdict.failure {
+                throw OTAError(.otaValidateFailed, .imageInvalid(partition: name, problem: failure))
             }
         }
         guard target.isApp else {
-            throw OTAError("ESP_ERR_INVALID_ARG", "\(name) is not an app partition")
+            throw OTAError(.invalidArg, .notAnApp(partition: name))
         }
         let od = try otadataPartition()
         let before = entries(od)
@@ -188,7 +262,7 @@ public struct OTAPlanner {
         } else {
             // esp_rewrite_ota_data takes SUB_TYPE_ID(subtype) = subtype & 0x0F for any non-factory app:
             // a test app (0x20) or tee_1 (0x31) selects OTA slot 0 or 1.
-            let slot = Int(target.subtype & 0x0F)
+            let slot = target.subtypeID
             if !target.isOTAApp {
                 notes.append("\(name) is not an OTA slot: ESP-IDF uses subtype & 0x0F = \(slot), i.e. it selects OTA slot \(slot)")
             }
@@ -198,9 +272,8 @@ public struct OTAPlanner {
                 w = try data.planSetBoot(slot: slot, count: appCount, rollback: settings.rollback, idf: settings.idf)
             } catch {
                 switch error {
-                case .slotOutOfRange: throw OTAError("ESP_ERR_INVALID_ARG", error.description)
-                case .sequenceOverflow(_, _, _, let hangs):
-                    throw OTAError(hangs ? "DEVICE_HANGS" : "SEQ_WRAPS", error.description)
+                case .slotOutOfRange: throw OTAError(.invalidArg, .setBootPlan(error))
+                case .sequenceOverflow(_, _, _, let hangs): throw OTAError(hangs ? .deviceHangs : .seqWraps, .setBootPlan(error))
                 }
             }
             plan = OTAPlan(label: "set boot \(name)", function: "esp_ota_set_boot_partition(\(name))",
@@ -222,7 +295,7 @@ public struct OTAPlanner {
     func activeEntry(_ od: PartitionEntry) throws(OTAError) -> (sector: Int, entries: [OTAEntry?]) {
         let e = entries(od)
         guard let active = OTAData(offset: Int(od.offset), entries: e).activeSector, appCount != 0 else {
-            throw OTAError("ESP_FAIL", "Running firmware is factory (no valid otadata entry)")
+            throw OTAError(.fail, .runningIsFactory)
         }
         return (active, e)
     }
@@ -249,7 +322,7 @@ public struct OTAPlanner {
         let od = try otadataPartition()
         let (active, before) = try activeEntry(od)
         guard let why = rollbackPossible(od, before, active) else {
-            throw OTAError("ESP_ERR_OTA_ROLLBACK_FAILED", "Rollback is not possible, do not have any suitable apps in slots")
+            throw OTAError(.otaRollbackFailed, .rollbackImpossible)
         }
         var e = before[active]!
         e.state = OTAState.invalid
@@ -268,9 +341,7 @@ public struct OTAPlanner {
         if !otherValid, let f = layout.partitions.first(where: { $0.entry.isFactory })?.entry, verifyImage(f).bootable {
             return f.name
         }
-        if otherValid, let slot = e[other]?.slot(count: appCount),
-           let p = layout.partitions.first(where: { $0.entry.isApp && $0.entry.subtype == UInt8(0x10 + slot) })?.entry,
-           verifyImage(p).bootable {
+        if otherValid, let entry = e[other], let p = appSlots.partition(selectedBy: entry), verifyImage(p).bootable {
             return p.name
         }
         return nil
@@ -292,18 +363,17 @@ public struct OTAPlanner {
     /// `esp_ota_erase_last_boot_app_partition()`.
     public func eraseLastBootApp() throws(OTAError) -> OTAPlan {
         let od: PartitionEntry
-        do { od = try otadataPartition() } catch { throw OTAError("ESP_FAIL", error.message) }
+        do { od = try otadataPartition() } catch { throw OTAError(.fail, error.refusal) }
         let (active, before) = try activeEntry(od)
         let inactive = 1 - active
-        guard let ie = before[inactive], ie.seq != 0xFFFF_FFFF, ie.crcOK else {
-            throw OTAError("ESP_FAIL", "the inactive otadata entry (sector \(inactive)) is erased or has a bad CRC: there is no last boot app")
+        guard let ie = before[inactive], !ie.seqErasedOrCRCWrong else {
+            throw OTAError(.fail, .noLastBootEntry(sector: inactive))
         }
-        let slot = ie.slot(count: appCount)!
-        guard let last = layout.partitions.first(where: { $0.entry.isApp && $0.entry.subtype == UInt8(0x10 + slot) })?.entry else {
-            throw OTAError("ESP_FAIL", "no ota_\(slot) partition")
+        guard let last = appSlots.partition(selectedBy: ie) else {
+            throw OTAError(.fail, .noOTAPartition(slot: ie.slot(count: appCount) ?? 0))
         }
         if let running = running, running == last.name {
-            throw OTAError("ESP_FAIL", "\(last.name) is the running partition")
+            throw OTAError(.fail, .lastBootIsRunning(partition: last.name))
         }
         let sectorAt = Int(od.offset) + inactive * otadataSectorSize
         var plan = OTAPlan(label: "erase \(last.name)", function: "esp_ota_erase_last_boot_app_partition()",
@@ -320,40 +390,41 @@ public struct OTAPlanner {
     /// first. A failing check throws unless `force`.
     public func stage(_ name: String, image: [UInt8], force: Bool = false) throws(OTAError) -> OTAPlan {
         let target = try partition(named: name)
-        guard layout.kind == .flashImage else { throw OTAError("ESP_ERR_NOT_FOUND", "this file is not a flash image") }
-        guard target.isApp else { throw OTAError("ESP_ERR_INVALID_ARG", "\(name) is not an app partition") }
+        guard layout.kind == .flashImage else { throw OTAError(.notFound, .notAFlashImage) }
+        guard target.isApp else { throw OTAError(.invalidArg, .notAnApp(partition: name)) }
         var notes: [String] = []
         if !target.isOTAApp {
             // esp_ota_begin accepts ota_0…ota_15 only; writing factory/test is what esptool write-flash does.
             guard force else {
-                throw OTAError("ESP_ERR_INVALID_ARG", "esp_ota_begin only writes OTA slots (ota_0…ota_15), not \(name); use --force to write it anyway, as esptool write-flash would")
+                throw OTAError(.invalidArg, .notAnOTASlot(partition: name))
             }
             notes.append("\(name) is not an OTA slot: written as esptool write-flash would (esp_ota_begin refuses it)")
         }
         if let running = running, running == name {
             guard force else {
-                throw OTAError("ESP_ERR_OTA_PARTITION_CONFLICT", "\(name) is the partition the device runs")
+                throw OTAError(.otaPartitionConflict, .partitionConflict(partition: name))
             }
             notes.append("\(name) is the running partition (ESP_ERR_OTA_PARTITION_CONFLICT on a device)")
         }
         if settings.rollback, let running = running, let state = runningState(running), state == OTAState.pendingVerify {
             guard force else {
-                throw OTAError("ESP_ERR_OTA_ROLLBACK_INVALID_STATE", "the running app \(running) is PENDING_VERIFY: confirm it (mark --valid) or roll back before an update")
+                throw OTAError(.otaRollbackInvalidState, .runningPendingVerify(partition: running))
             }
             notes.append("the running app is PENDING_VERIFY (ESP_ERR_OTA_ROLLBACK_INVALID_STATE on a device)")
         }
         let start = Int(target.offset)
         let eraseLen = (image.count + otadataSectorSize - 1) / otadataSectorSize * otadataSectorSize
         guard document.presence(of: start..<(start + Swift.min(eraseLen, Int(target.size)))) == .full else {
-            throw OTAError("ESP_ERR_INVALID_SIZE", "\(name) is not (completely) in this file, so the image cannot be written into it")
+            throw OTAError(.invalidSize, .partitionNotInFile(partition: name))
         }
         var checks: [StageCheck] = []
         let slot = AppImage.inspect(ByteArray(image), at: 0, flashAddress: start)
         let img = slot.image
         checks.append(StageCheck(name: "magic", passed: img != nil,
-                                 detail: img != nil ? "0xe9" : "first byte \(Hex.short(image.first ?? 0)), expected 0xe9"))
+                                 detail: img != nil ? Hex.short(imageMagic) : "first byte \(Hex.short(image.first ?? 0)), expected \(Hex.short(imageMagic))"))
         if let img {
-            let structural = img.diagnostics.filter { $0.severity == .error && !$0.message.contains("checksum") && !$0.message.contains("SHA-256") }
+            let digestCodes: Set<DiagnosticCode> = [.imageChecksumMismatch, .imageSHA256Mismatch]
+            let structural = img.diagnostics.filter { $0.severity == .error && !digestCodes.contains($0.code) }
             checks.append(StageCheck(name: "segments", passed: structural.isEmpty && !img.truncated,
                                      detail: structural.first?.message ?? "\(img.segmentCount) segments, MMU alignment ok at \(Hex.short(start))"))
             checks.append(StageCheck(name: "checksum", passed: img.checksumValid == true,
@@ -371,10 +442,10 @@ public struct OTAPlanner {
         }
         let failed = checks.filter { !$0.passed }
         if !failed.isEmpty && !force {
-            throw OTAError("ESP_ERR_OTA_VALIDATE_FAILED", failed.map { "\($0.name): \($0.detail)" }.joined(separator: "; "))
+            throw OTAError(.otaValidateFailed, .checksFailed(failed))
         }
         guard image.count <= Int(target.size) else {
-            throw OTAError("ESP_ERR_INVALID_SIZE", "the file (\(image.count) bytes) is larger than \(name) (\(target.size) bytes)")
+            throw OTAError(.invalidSize, .imageLargerThanPartition(imageSize: image.count, partition: name, partitionSize: Int(target.size)))
         }
         var steps: [OTAStep] = [.erase(start..<(start + eraseLen))]
         var changes: [OTAEntryChange] = []
@@ -400,8 +471,8 @@ public struct OTAPlanner {
         guard let t = layout.table, t.bootloaderAccepts else { return nil }
         if !layout.options.rollback { return layout.boot?.loaded }
         let verdicts = Dictionary(layout.apps.map { ($0.partition, $0.verdict) }, uniquingKeysWith: { a, _ in a })
-        return BootDecision.decide(slots: BootSlots(t.bootloaderEntries), otadata: layout.otadata, rollback: false) {
-            verdicts[$0] ?? BootVerdict(bootable: false)
+        return BootDecision.decide(slots: layout.bootSlots, otadata: layout.otadata, rollback: false) {
+            verdicts[$0] ?? BootVerdict(failure: .notAnApp)
         }.loaded
     }
 
@@ -420,8 +491,7 @@ public struct OTAPlanner {
         let e = entries(od)
         guard let active = OTAData(offset: Int(od.offset), entries: e).activeSector, appCount != 0 else { return nil }
         let inactive = 1 - active
-        guard let ie = e[inactive], ie.seq != 0xFFFF_FFFF, ie.crcOK, let slot = ie.slot(count: appCount),
-              let p = layout.partitions.first(where: { $0.entry.isApp && $0.entry.subtype == UInt8(0x10 + slot) })?.entry,
+        guard let ie = e[inactive], !ie.seqErasedOrCRCWrong, let p = appSlots.partition(selectedBy: ie),
               p.name != running else { return nil }
         return (inactive, od, e)
     }
@@ -447,7 +517,7 @@ public struct OTAPlanner {
                 try tx.perform(applied)
             }
             if let l = try? FlashLayout.analyze(scratch, digests: scratch.digests, options: layout.options), let b = l.boot {
-                out.append(PowerLossOutcome(when: when, selected: b.selected, loaded: b.loaded, reason: b.reason))
+                out.append(PowerLossOutcome(when: when, selected: b.selected, loaded: b.loaded, reason: b.reason, outcome: b.outcome))
             }
         }
         return out

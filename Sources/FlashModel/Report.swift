@@ -61,7 +61,10 @@ public enum Report {
             ("md5_row", .opt(t.md5Row)), ("end_row", .opt(t.endRow)),
             ("bootloader_accepts", .bool(t.bootloaderAccepts)),
             ("bootloader_reason", .opt(t.bootloaderReason)),
-            ("warnings", .array(t.toolFindings.map(JSON.string))),
+            ("warnings", .array(t.toolFindings.map { .string($0.message) })),
+            ("findings", .array(t.toolFindings.map { f in
+                .object([("code", .string(f.code.rawValue)), ("offset", .opt(f.offset)), ("message", .string(f.message))])
+            })),
         ])
     }
 
@@ -89,7 +92,7 @@ public enum Report {
                 ("valid", .bool(e.isValid)), ("invalid_reason", .opt(e.invalidReason)),
             ]
             if let slots, slots.appCount > 0, let slot = e.slot(count: slots.appCount) {
-                kv.append(("selects", e.isValid ? .opt(slots.ota[slot]?.name ?? "ota slot \(slot) (missing)") : .null))
+                kv.append(("selects", e.isValid ? .opt(slots.partition(selectedBy: e)?.name ?? "ota slot \(slot) (missing)") : .null))
             }
             return .object(kv)
         }
@@ -107,6 +110,7 @@ public enum Report {
         if let verdict {
             kv.append(("bootable", .bool(verdict.bootable)))
             kv.append(("problem", .opt(verdict.problem)))
+            kv.append(("failure", verdict.failure.map(failureJSON) ?? .null))
         } else {
             kv.append(("bootable", .bool(img.structurallyValid && !img.truncated && img.checksumValid == true && img.hashValid != false)))
         }
@@ -155,6 +159,7 @@ public enum Report {
         default:
             kv += [("content", .string(contentWord(a.content))), ("chip", .null), ("segments", .null), ("checksum_valid", .null),
                    ("hash_valid", .null), ("bootable", .bool(false)), ("problem", .opt(a.verdict.problem)),
+                   ("failure", a.verdict.failure.map(failureJSON) ?? .null),
                    ("project_name", .null), ("version", .null), ("idf_ver", .null)]
         }
         return .object(kv)
@@ -169,14 +174,31 @@ public enum Report {
         }
     }
 
+    /// An image verdict as data: `kind` plus the values compared.
+    static func failureJSON(_ p: ImageProblem) -> JSON {
+        var kv: [(String, JSON)] = [("kind", .string(p.kind)), ("depends_on_missing_bytes", .bool(p.dependsOnMissingBytes))]
+        switch p {
+        case .noImage(let m): kv.append(("magic", .num(m)))
+        case .chipMismatch(let i, let b): kv += [("image_chip_id", .num(i)), ("bootloader_chip_id", .num(b))]
+        case .checksumMismatch(let s, let c): kv += [("stored", .num(s)), ("computed", .num(c))]
+        case .sha256Mismatch(let s, let c): kv += [("stored", .string(Hex.bytes(s))), ("computed", .string(Hex.bytes(c)))]
+        case .partitionTooLarge(let size, let limit): kv += [("partition_size", .num(size)), ("limit", .num(limit))]
+        case .doesNotFit(let len, let size): kv += [("image_length", .num(len)), ("partition_size", .num(size))]
+        case .invalid(let code, let offset, _): kv += [("code", .string(code.rawValue)), ("offset", .opt(offset))]
+        case .absent, .erased, .cutByFileEnd, .notAnApp: break
+        }
+        return .object(kv)
+    }
+
     static func bootJSON(_ b: BootDecision) -> JSON {
         .object([
-            ("selected", .opt(b.selected)), ("loaded", .opt(b.loaded)), ("reason", .string(b.reason)),
+            ("selected", .opt(b.selected)), ("loaded", .opt(b.loaded)), ("outcome", .string(b.outcome.rawValue)),
+            ("reason", .string(b.reason)), ("choice", .string(b.choice.kind)),
             ("selected_index", .opt(b.selectedIndex)), ("loaded_index", .opt(b.loadedIndex)),
             ("active_sector", .opt(b.activeSector)),
             ("attempts", .array(b.attempts.map { a in
                 .object([("index", .num(a.index)), ("partition", .string(a.partition)), ("bootable", .bool(a.bootable)),
-                         ("problem", .opt(a.problem))])
+                         ("problem", .opt(a.problem)), ("failure", a.failure.map(failureJSON) ?? .null)])
             })),
             ("bootloader_writes", .array(b.writes.map { w in
                 .object([("sector", .num(w.sector)), ("seq", .num(w.entry.seq)), ("state", .num(w.entry.state)),

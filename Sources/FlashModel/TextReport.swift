@@ -76,7 +76,13 @@ public struct TextReport {
                 out.append("")
                 out.append(head("Boot") + (l.options.rollback ? dim(" (bootloader with app rollback enabled)") : ""))
                 out.append("  selects  " + (b.selected.map { head($0.terminalSafe) } ?? bad("nothing")) + "  " + dim(b.reason.terminalSafe))
-                out.append("  starts   " + (b.loaded.map { ok($0.terminalSafe) } ?? bad("nothing: no bootable app")))
+                switch b.outcome {
+                case .loads: out.append("  starts   " + ok((b.loaded ?? "").terminalSafe))
+                case .nothingLoads: out.append("  starts   " + bad("nothing: no bootable app"))
+                case .unknown:
+                    let fallback = b.loaded.map { " (of what is in the file, \($0) would be next)" } ?? ""
+                    out.append("  starts   " + warn("unknown: \(b.outcomeSentence)".terminalSafe) + dim(fallback.terminalSafe))
+                }
                 for a in b.attempts where !a.bootable {
                     out.append("           " + dim("\(a.partition): \(a.problem ?? "not bootable")".terminalSafe))
                 }
@@ -154,7 +160,7 @@ public struct TextReport {
         func line(_ r: [String]) -> String { "  " + zip(r, widths).map { $0.padded($1) }.joined(separator: "  ") }
         out.append(dim(line(header)))
         out += rows.map(line)
-        for f in t.toolFindings { out.append("  " + warn("gen_esp32part: ") + f.terminalSafe) }
+        for f in t.toolFindings { out.append("  " + warn("gen_esp32part: ") + f.message.terminalSafe) }
         return out
     }
 
@@ -162,12 +168,12 @@ public struct TextReport {
         var out = [head("OTA data") + " @\(Hex.short(o.offset))" + (o.activeSector.map { " · active sector \($0)" } ?? " · no valid entry")]
         for (k, e) in o.entries.enumerated() {
             guard let e else { out.append("  sector \(k)  " + bad("not in the file")); continue }
-            let seq = e.seq == 0xFFFF_FFFF ? "0xffffffff" : String(e.seq)
+            let seq = e.seqErased ? Hex.short(e.seq) : String(e.seq)
             var s = "  sector \(k) @\(Hex.short(o.offset + k * otadataSectorSize))  seq \(seq)  state \(OTAState.name(e.state))  crc \(Hex.padded(e.crc, 8)) "
             s += e.crcOK ? ok("✓") : bad("✗") + dim(" (expected \(Hex.padded(e.expectedCRC, 8)))")
             if e.isValid {
                 s += "  " + ok("valid")
-                if let slots, let slot = e.slot(count: slots.appCount) { s += " → \((slots.ota[slot]?.name ?? "slot \(slot)").terminalSafe)" }
+                if let slots, let slot = e.slot(count: slots.appCount) { s += " → \((slots.partition(selectedBy: e)?.name ?? "slot \(slot)").terminalSafe)" }
             } else {
                 s += "  " + bad("invalid: \(e.invalidReason ?? "")")
             }

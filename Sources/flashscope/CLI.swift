@@ -60,7 +60,7 @@ func writeAll(_ fd: Int32, _ s: String) {
 /// Parses an offset or size from the command line (`0x8000`, `32768`, `32K`).
 func parseNumber(_ text: String, what: String) throws -> Int {
     guard let v = Hex.parseInt(text), v >= 0, v <= Int(UInt32.max) else {
-        throw ValidationError("\(what) '\(text)' is not a number between 0 and 0xffffffff (use 0x… for hex, K/M suffixes allowed)")
+        throw ValidationError("\(what) '\(text)' is not a number between 0 and \(Hex.short(UInt32.max)) (use 0x… for hex, K/M suffixes allowed)")
     }
     return v
 }

@@ -78,7 +78,7 @@ enum BenchImages {
                           about: "4 MiB: factory + ota_0 + ota_1 (1 MiB slots, ~1 MB apps), boots ota_0")
         case "16m":
             var parts = system
-            for i in 0..<4 { parts.append(appSlot("ota_\(i)", UInt8(0x10 + i), 0x10000 + i * 3 * mib, 3 * mib)) }
+            for i in 0..<4 { parts.append(appSlot("ota_\(i)", PartitionType.otaSubtypeBase + UInt8(i), 0x10000 + i * 3 * mib, 3 * mib)) }
             parts.append(data("storage", 0x82, 0x10000 + 12 * mib, 16 * mib - 0x10000 - 12 * mib))
             return Layout(flashSize: 16 * mib, partitions: parts,
                           apps: (0..<4).map { ("ota_\($0)", 2_800_000) }, randomData: nil,

@@ -74,8 +74,10 @@ struct Session {
         var out = lines
         var top: [(String, JSON)] = [("operations", .array(reports))]
         if let b = after.boot {
-            out.append("after: \(b.loaded.map { "boots \($0)" } ?? "nothing boots") · \(b.reason)")
-            top.append(("boot_after", .object([("selected", .opt(b.selected)), ("loaded", .opt(b.loaded)), ("reason", .string(b.reason))])))
+            let starts = b.outcome == .unknown ? b.outcomeSentence : b.loaded.map { "boots \($0)" } ?? "nothing boots"
+            out.append("after: \(starts) · \(b.reason)")
+            top.append(("boot_after", .object([("selected", .opt(b.selected)), ("loaded", .opt(b.loaded)),
+                                               ("outcome", .string(b.outcome.rawValue)), ("reason", .string(b.reason))])))
         }
         if write.dryRun {
             out.append("dry run: nothing written")
@@ -152,7 +154,8 @@ enum PlanText {
                 .object([("sector", .num(c.sector)), ("offset", .num(c.offset)), ("before", entryJSON(c.before)), ("after", entryJSON(c.after) == .null ? .object([("erased", .bool(true))]) : entryJSON(c.after))])
             })),
             ("power_loss", .array(p.powerLoss.map { l in
-                .object([("when", .string(l.when)), ("selected", .opt(l.selected)), ("loaded", .opt(l.loaded)), ("reason", .string(l.reason))])
+                .object([("when", .string(l.when)), ("selected", .opt(l.selected)), ("loaded", .opt(l.loaded)),
+                         ("outcome", .string(l.outcome.rawValue)), ("reason", .string(l.reason))])
             })),
             ("checks", .array(p.checks.map { c in .object([("name", .string(c.name)), ("passed", .bool(c.passed)), ("detail", .string(c.detail))]) })),
             ("notes", .array(p.notes.map(JSON.string))),
@@ -293,6 +296,7 @@ struct BootCommand: ParsableCommand {
             }
             list.append(.object([
                 ("boot", .num(n)), ("selected", .opt(decision?.selected)), ("loaded", .opt(started)),
+                ("outcome", .opt(decision?.outcome.rawValue)),
                 ("reason", .string(decision?.reason ?? "")),
                 ("writes", .array((decision?.writes ?? []).map { w in
                     .object([("sector", .num(w.sector)), ("seq", .num(w.entry.seq)), ("state", .num(w.entry.state)),

@@ -71,7 +71,7 @@ struct TableCommand: ParsableCommand {
         if json {
             writeStdout(Report.json(opened.layout, file: file)["partitions"].map { $0.serialized() + "\n" } ?? "[]\n")
         } else if csv {
-            for f in t.toolFindings { writeStderr("flashscope: warning: gen_esp32part would reject or warn: \(f)\n") }
+            for f in t.toolFindings { writeStderr("flashscope: warning: gen_esp32part would reject or warn: \(f.message)\n") }
             writeStdout(PartitionCSV.emit(t.entries))
         } else {
             writeStdout(TextReport(colour: useColour()).tableText(opened.layout))

@@ -74,11 +74,11 @@ let specVector: [UInt8] = [
     var b = AppImageBuilder(chip: .esp32)
     b.segments = (0..<17).map { _ in .init(loadAddress: 0x3FFB_0000, data: [1, 2, 3, 4]) }
     let many = try #require(AppImage.inspect(ByteArray(b.bytes()), at: 0).image)
-    #expect(many.diagnostics.contains { $0.message.contains("at most 16") })
+    #expect(many.diagnostics.contains { $0.code == .imageTooManySegments && $0.message.contains("at most 16") })
     // A flash-mapped segment whose load address disagrees with its flash offset modulo 64 KiB.
     b.segments = [.init(loadAddress: 0x3F40_1000, data: [1, 2, 3, 4])]
     let misaligned = try #require(AppImage.inspect(ByteArray(b.bytes()), at: 0).image)
-    #expect(misaligned.diagnostics.contains { $0.message.contains("MMU page") })
+    #expect(misaligned.diagnostics.contains { $0.code == .imageMMUMisaligned && $0.message.contains("MMU page") })
 }
 
 @Test func typicalAppIsValidWithDescriptor() throws {

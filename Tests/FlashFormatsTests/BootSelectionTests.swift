@@ -12,7 +12,7 @@ private func table(factory: Bool = true, ota: Int = 2, test: Bool = false, otada
 private func decide(_ entries: [PartitionEntry], _ e0: OTAEntry?, _ e1: OTAEntry?, rollback: Bool = false,
                     broken: Set<String> = []) -> BootDecision {
     BootDecision.decide(slots: BootSlots(entries), otadata: OTAData(offset: 0xD000, entries: [e0, e1]), rollback: rollback) {
-        BootVerdict(bootable: !broken.contains($0.name), problem: broken.contains($0.name) ? "SHA-256 is wrong" : nil)
+        BootVerdict(failure: broken.contains($0.name) ? .sha256Mismatch(stored: [0], computed: [1]) : nil)
     }
 }
 
@@ -63,7 +63,7 @@ private func decide(_ entries: [PartitionEntry], _ e0: OTAEntry?, _ e1: OTAEntry
 @Test func invalidCRCFallsBackToFactory() {
     let d = decide(table(), OTAEntry(seq: 2, state: 0xFFFF_FFFF, crc: 0), .erased)
     #expect(d.selected == "factory")
-    #expect(d.reason.contains("CRC"))
+    #expect(d.choice == .noValidEntry(factory: true) && d.reason.contains("CRC"))
 }
 
 @Test func bootloaderCountsEveryOTARow() {
@@ -77,7 +77,7 @@ private func decide(_ entries: [PartitionEntry], _ e0: OTAEntry?, _ e1: OTAEntry
 }
 
 @Test func noOtadataOrTooSmall() {
-    let plain = BootDecision.decide(slots: BootSlots(Array(table().dropFirst())), otadata: nil, rollback: false) { _ in BootVerdict(bootable: true) }
+    let plain = BootDecision.decide(slots: BootSlots(Array(table().dropFirst())), otadata: nil, rollback: false) { _ in BootVerdict() }
     #expect(plain.loaded == "factory")
     let small = decide(table(otadataSize: 0x1000), .erased, .erased)
     #expect(small.selected == nil && small.loaded == nil)

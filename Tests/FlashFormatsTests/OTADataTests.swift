@@ -129,5 +129,5 @@ func setBootWorkedTable(n: Int, seq0: UInt32, seq1: UInt32, slot: Int, v5: (Int,
     let cut = OTAData.parse(ByteArray(flash), at: 0)
     #expect(cut.entries[1] == nil && cut.diagnostics.contains { $0.severity == .error })
     let small = OTAData.parse(ByteArray(encodeOTAData([nil, nil])), at: 0, size: 0x1000)
-    #expect(small.diagnostics.contains { $0.message.contains("0x2000") })
+    #expect(small.diagnostics.contains { $0.code == .otadataTooSmall && $0.message.contains("0x2000") })
 }

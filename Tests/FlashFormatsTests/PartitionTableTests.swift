@@ -37,11 +37,12 @@ let twoOTA: [PartitionEntry] = [
     bin[0xD0] ^= 0xFF
     let bad = PartitionTable.parse(ByteArray(bin), at: 0)
     #expect(bad.md5 == .mismatch && !bad.bootloaderAccepts && bad.bootloaderReason == "Incorrect MD5 checksum")
-    #expect(bad.toolFindings.first?.hasPrefix("MD5 checksums don't match!") == true)
+    #expect(bad.toolFindings.first?.message.hasPrefix("MD5 checksums don't match!") == true)
+    #expect(bad.toolFindings.first?.code == .genMD5Mismatch && bad.toolFindings.first?.offset == 0xC0)
     // No MD5 row: the bootloader accepts, with a warning about MD5-enabled apps.
     let noMD5 = PartitionTable.parse(ByteArray(PartitionTable.encode(twoOTA, md5: false)), at: 0)
     #expect(noMD5.bootloaderAccepts && noMD5.md5 == .absent)
-    #expect(noMD5.diagnostics.contains { $0.message.contains("no MD5 row") })
+    #expect(noMD5.diagnostics.contains { $0.code == .tableNoMD5 })
     // A stray magic.
     var junk = PartitionTable.encode(twoOTA); junk[0x20] = 0x12
     let j = PartitionTable.parse(ByteArray(junk), at: 0)
@@ -49,7 +50,7 @@ let twoOTA: [PartitionEntry] = [
     // File ends before the end marker (esptool's 96-byte table).
     let cut = PartitionTable.parse(ByteArray(Array(PartitionTable.encode(twoOTA, md5: false)[0..<96])), at: 0)
     #expect(!cut.bootloaderAccepts && cut.entries.count == 3)
-    #expect(cut.toolFindings.contains("Partition table is missing an end-of-table marker"))
+    #expect(cut.toolFindings.contains { $0.code == .genMissingEndMarker && $0.message == "Partition table is missing an end-of-table marker" })
     // Two MD5 rows.
     var two = PartitionTable.encode(twoOTA)
     two.replaceSubrange(0xE0..<0x100, with: two[0xC0..<0xE0])
@@ -67,17 +68,21 @@ let twoOTA: [PartitionEntry] = [
     var entries = twoOTA
     entries.append(PartitionEntry(name: "nvs", type: 1, subtype: 0x82, offset: 0x300000, size: 0x800))
     entries.append(PartitionEntry(name: "odd", type: 0, subtype: 0x13, offset: 0x318000, size: 0xA2800))
+    // Each finding carries its code and the offset of the row it is about (rows 6 and 7 are nvs and odd).
     let f = PartitionTable.toolFindings(entries, tableOffset: 0x8000)
-    #expect(f.contains { $0.hasPrefix("Partition names must be unique") })
-    #expect(f.contains("Partition odd invalid: Offset 0x318000 is not aligned to 0x10000"))
-    #expect(f.contains("Partition odd invalid: Size 0xa2800 is not aligned to 0x1000"))
-    #expect(f.contains { $0.contains("not contiguous") })
+    func has(_ code: DiagnosticCode, _ offset: Int?, _ message: String? = nil) -> Bool {
+        f.contains { $0.code == code && $0.offset == offset && (message == nil || $0.message == message) }
+    }
+    #expect(has(.genDuplicateName, 0x8000 + 6 * 32))
+    #expect(has(.genAppOffsetUnaligned, 0x8000 + 7 * 32, "Partition odd invalid: Offset 0x318000 is not aligned to 0x10000"))
+    #expect(has(.genAppSizeUnaligned, 0x8000 + 7 * 32, "Partition odd invalid: Size 0xa2800 is not aligned to 0x1000"))
+    #expect(has(.tableOTASlotsNotContiguous, 0x8000))
     let overlap = PartitionTable.toolFindings([twoOTA[0], PartitionEntry(name: "x", type: 1, subtype: 6, offset: 0xA000, size: 0x1000)], tableOffset: 0x8000)
-    #expect(overlap.contains("Partition at 0xa000 overlaps 0x9000-0xcfff"))
+    #expect(overlap.contains { $0.code == .genOverlap && $0.offset == 0x8020 && $0.message == "Partition at 0xa000 overlaps 0x9000-0xcfff" })
     let below = PartitionTable.toolFindings([PartitionEntry(name: "x", type: 1, subtype: 6, offset: 0x8000, size: 0x1000)], tableOffset: 0x8000)
-    #expect(below.contains("Partition offset 0x8000 is below 0x9000"))
+    #expect(below.map(\.message).contains("Partition offset 0x8000 is below 0x9000"))
     let ota = PartitionTable.toolFindings([PartitionEntry(name: "otadata", type: 1, subtype: 0, offset: 0x9000, size: 0x1000)], tableOffset: 0x8000)
-    #expect(ota.contains("otadata partition must have size = 0x2000"))
+    #expect(ota.contains { $0.code == .genOTADataSize && $0.message == "otadata partition must have size = 0x2000" })
 }
 
 @Test func typeAndSubtypeNames() {
@@ -95,5 +100,5 @@ let twoOTA: [PartitionEntry] = [
     let t = PartitionTable.parse(ByteArray(bin), at: 0)
     #expect(t.bootloaderAccepts && t.entries.map(\.name) == ["nvs", "factory"])
     #expect(t.bootloaderEntries.map(\.name) == ["nvs"])
-    #expect(t.diagnostics.contains { $0.message.contains("never sees factory") })
+    #expect(t.diagnostics.contains { $0.code == .tableMD5NotLast && $0.offset == 0x20 && $0.message.contains("never sees factory") })
 }

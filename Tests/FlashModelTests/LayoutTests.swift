@@ -44,7 +44,7 @@ func samplesBootAsDescribed(name: String, rollback: Bool, selected: String, load
     b.app("factory", sample("app-2.1.0.bin"))
     let l = try FlashLayout.analyze(ByteArray(b.bytes()))
     #expect(l.table?.offset == 0x10000 && l.boot?.loaded == "factory")
-    #expect(l.diagnostics.contains { $0.message.contains("not the default") })
+    #expect(l.diagnostics.contains { $0.code == .tableNotDefaultOffset })
 }
 
 @Test func partialDumpsSayWhatIsMissing() throws {
@@ -54,7 +54,28 @@ func samplesBootAsDescribed(name: String, rollback: Bool, selected: String, load
     #expect(l.partitions.first { $0.name == "ota_0" }?.presence == .partial)
     #expect(l.partitions.first { $0.name == "ota_1" }?.presence == .absent)
     #expect(l.boot?.selected == "ota_1" && l.boot?.loaded == "ota_0")
-    #expect(l.app(named: "ota_1")?.verdict.problem == "absent from the file")
+    #expect(l.app(named: "ota_1")?.verdict.failure == .absent && l.app(named: "ota_1")?.verdict.problem == "absent from the file")
+    // ota_0 verifies in the file, but the bootloader tries ota_1 first: whether ota_1 starts is unknown.
+    #expect(l.boot?.outcome == .unknown)
+    #expect(l.boot?.outcomeSentence == "selects ota_1; ota_1 is not in this dump, so whether it starts is unknown")
+    // The whole image: ota_1 verifies.
+    #expect(try FlashLayout.analyze(ByteArray(full)).boot?.outcome == .loads)
+}
+
+@Test func bootOutcomeIsUnknownOnlyWhenMissingBytesDecide() throws {
+    // Cut inside ota_1's image: cut off by the end of the file, so unknown.
+    let full = sample("ota1-active.bin")
+    let cutInside = try FlashLayout.analyze(ByteArray(Array(full[0..<0x211000])))
+    #expect(cutInside.app(named: "ota_1")?.verdict.failure == .cutByFileEnd)
+    #expect(cutInside.boot?.outcome == .unknown && cutInside.boot?.loaded == "ota_0")
+    // Every app erased in a whole image: nothing loads, and that is known.
+    var b = FlashImageBuilder.twoOTA()
+    b.otadata(OTAEntry(seq: 2, state: OTAState.undefined), nil)
+    let empty = try FlashLayout.analyze(ByteArray(b.bytes()))
+    #expect(empty.boot?.selected == "ota_1" && empty.boot?.loaded == nil && empty.boot?.outcome == .nothingLoads)
+    // The file ends before otadata: the selection itself is unknown.
+    let noOtadata = try FlashLayout.analyze(ByteArray(Array(full[0..<0xD000])))
+    #expect(noOtadata.boot?.choice == .otadataNotInFile && noOtadata.boot?.outcome == .unknown)
 }
 
 @Test func chipMismatchIsNotBootable() throws {
