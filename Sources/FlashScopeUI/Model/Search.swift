@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import FlashFormats
 import FlashModel
 import ScreenKit
@@ -48,18 +53,29 @@ public struct SearchPattern: Sendable, Equatable {
     func find(in window: [UInt8], windowStart: Int, starts: Range<Int>, forward: Bool) -> Int? {
         let n = bytes.count
         guard n > 0 else { return nil }
-        func matches(at o: Int) -> Bool {
-            let rel = o - windowStart
-            guard rel >= 0, rel + n <= window.count else { return false }
-            for k in 0..<n { if let b = bytes[k], window[rel + k] != b { return false } }
-            return true
+        // Compare the first fixed byte first: most offsets fail there.
+        let lead = bytes.firstIndex { $0 != nil } ?? 0
+        let leadByte = bytes[lead] ?? 0
+        let anyLead = bytes[lead] == nil
+        let fixed: [(Int, UInt8)] = bytes.enumerated().compactMap { k, b in b.map { (k, $0) } }
+        return window.withUnsafeBufferPointer { w -> Int? in
+            func matches(_ rel: Int) -> Bool {
+                guard rel >= 0, rel + n <= w.count else { return false }
+                if !anyLead && w[rel + lead] != leadByte { return false }
+                for (k, b) in fixed where w[rel + k] != b { return false }
+                return true
+            }
+            let lo = starts.lowerBound - windowStart, hi = starts.upperBound - windowStart
+            guard lo < hi else { return nil }
+            if forward {
+                var rel = lo
+                while rel < hi { if matches(rel) { return rel + windowStart }; rel += 1 }
+            } else {
+                var rel = hi - 1
+                while rel >= lo { if matches(rel) { return rel + windowStart }; rel -= 1 }
+            }
+            return nil
         }
-        if forward {
-            for o in starts where matches(at: o) { return o }
-        } else {
-            for o in starts.reversed() where matches(at: o) { return o }
-        }
-        return nil
     }
 }
 
@@ -76,11 +92,27 @@ public struct SearchJob: Sendable, Equatable {
     /// Candidate offsets looked at so far.
     public var covered = 0
 
-    /// Bytes looked at per slice: small enough that a key waits at most a few milliseconds.
-    public static let slice = 1 << 20
+    /// Bytes looked at per piece; a step takes pieces until its time budget is spent.
+    public static let slice = 64 << 10
 
-    /// One slice over `doc`: the offset found, or nil with the job advanced (done when `isFinished`).
-    public mutating func step(_ doc: FlashDocument) -> Int? {
+    /// Looks for up to `budgetNs` nanoseconds (at least one piece): the offset found, or nil with the
+    /// job advanced (done when `isFinished`). A key waits for at most one step.
+    public mutating func step(_ doc: FlashDocument, budgetNs: Int = 4_000_000) -> Int? {
+        let start = Self.nowNs()
+        repeat {
+            if let f = piece(doc) { return f }
+        } while !isFinished(doc) && Self.nowNs() - start < budgetNs
+        return nil
+    }
+
+    static func nowNs() -> Int {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return t.tv_sec * 1_000_000_000 + t.tv_nsec
+    }
+
+    /// One piece of the search.
+    mutating func piece(_ doc: FlashDocument) -> Int? {
         let count = doc.count
         let n = pattern.bytes.count
         guard count >= n, n > 0 else { covered = count; return nil }
