@@ -354,3 +354,54 @@ struct IssueTenRollbackTests {
         #expect(p.text.contains("nothing to write"))
     }
 }
+
+@Suite("Issue 10: partial and encrypted dumps")
+struct IssueTenDumpTests {
+    @Test("5: a dump whose factory lies beyond its end says unknown with the reason, never 'nothing boots'; a truncated one is a partial dump")
+    func partialDumps() throws {
+        let ota1 = Fixtures.bytes("fresh-two-ota.bin")
+        let p = try IssueTenTests.program(bytes: Array(ota1.prefix(0x10000)), width: 120, height: 40)
+        #expect(p.state.layout.boot?.outcome == .unknown)
+        let boot = p.screen.lines()[1]
+        #expect(boot.contains("unknown"), "\(boot)")
+        #expect(boot.contains("factory is not in this dump"), "\(boot)")
+        #expect(!boot.contains("nothing boots"))
+        #expect(p.screen.lines()[0].contains("partial dump"))
+
+        // Cut inside ota_1 (the booting slot): no "boots" stated as fact, the header says partial.
+        let q = try IssueTenTests.program(bytes: Array(Fixtures.bytes("ota1-active.bin").prefix(0x212000)), width: 120, height: 40)
+        #expect(q.screen.lines()[0].contains("partial dump: ends at 0x212000"))
+        #expect(q.state.layout.boot?.outcome == .unknown)
+        #expect(!q.screen.lines()[1].contains("boots ota_1"))
+        #expect(q.screen.lines()[1].contains("unknown"))
+    }
+
+    @Test("5: the integrity pane says the CRC is over the bytes in the dump, not the whole partition")
+    func partialCRC() throws {
+        let p = try IssueTenTests.program(bytes: Array(Fixtures.bytes("ota1-active.bin").prefix(0x212000)), width: 120, height: 40)
+        p.press(.char("g"))
+        p.type("ota_1")
+        p.press(.enter)
+        #expect(p.text.contains("over the 8192 bytes in this dump"))
+        #expect(!p.text.contains("whole partition"))
+    }
+
+    @Test("6: an encrypted-looking dump shows its encrypted ranges and stray otadata sectors in the map, detail and integrity panes")
+    func encryptedDump() throws {
+        let bytes = FlashImageBuilder.encryptedLooking(size: 0x120000)
+        let p = try IssueTenTests.program(bytes: bytes, width: 120, height: 40)
+        let l = p.state.layout
+        #expect(l.encryption != nil)
+        #expect(!l.strayOTA.isEmpty)
+        let text = p.text
+        #expect(!text.contains("nothing to check"))
+        #expect(text.contains("encrypted"))
+        let lay = Layout.compute(width: 120, height: 40, state: p.state)
+        let map = IssueTenMoreTests.regionText(p.screen, lay.mapBar)
+        #expect(map.contains("encrypted"), "map: \(map)")
+        for stray in l.strayOTA {
+            #expect(text.contains("otadata-like sector @\(Hex.short(stray.offset))"), "stray @\(Hex.short(stray.offset))")
+        }
+        #expect(text.contains("seq 1") && text.contains("seq 0"))
+    }
+}

@@ -27,11 +27,21 @@ enum Derived {
         }
         guard let b = l.boot else { return [Span("no boot decision", role: .invalid)] }
         var out: [Span] = []
-        guard let loaded = b.loaded else {
+        // The engine's outcome decides the words: a partial dump is never stated as a device fact.
+        switch b.outcome {
+        case .unknown:
+            out.append(Span("? unknown", role: .warning, bold: true))
+            out.append(Span(": \(b.outcomeSentence)", role: .warning))
+            out += whySpans(s, b)
+            return out
+        case .nothingLoads:
             out.append(Span("\(g.crossMark) nothing boots", role: .invalid, bold: true))
             out += whySpans(s, b)
             return out
+        case .loads:
+            break
         }
+        guard let loaded = b.loaded else { return out }
         out.append(Span("\(g.arrowRight) boots \(loaded)", role: .boot, bold: true))
         out += whySpans(s, b)
         let slots = l.bootSlots
@@ -56,9 +66,8 @@ enum Derived {
         let g = s.glyphs
         let l = s.layout
         var out: [Span] = []
-        let slots = l.bootSlots
-        if let k = b.activeSector, let e = entry(l, k), let slot = e.slot(count: slots.appCount) {
-            out.append(Span(" \(g.middleDot) sector \(k), seq \(e.seq) \(g.arrow) (\(e.seq)\u{2212}1) mod \(slots.appCount) = \(slot)"))
+        if case .activeEntry(let k, let seq, let count, let slot) = b.choice {
+            out.append(Span(" \(g.middleDot) sector \(k), seq \(seq) \(g.arrow) (\(seq)\u{2212}1) mod \(count) = \(slot)"))
         } else {
             out.append(Span(" \(g.middleDot) \(howSelected(s))"))
         }
@@ -68,9 +77,18 @@ enum Derived {
         for a in b.attempts {
             out.append(Span(" \(g.arrow) \(a.partition) "))
             out.append(a.bootable ? Span(String(g.check), role: .valid, bold: true)
-                                  : Span("\(g.crossMark) \(shortProblem(a.problem))", role: .invalid, bold: true))
+                                  : Span("\(g.crossMark) \(shortProblem(a.failure))", role: .invalid, bold: true))
         }
         return out
+    }
+
+    /// The file ends before the flash it describes: a partition (or the flash size in the bootloader
+    /// header) reaches past its end.
+    static func isPartialDump(_ s: AppState) -> Bool {
+        guard s.layout.kind == .flashImage else { return false }
+        if s.layout.partitions.contains(where: { $0.presence != .full }) { return true }
+        if let size = s.layout.bootloader?.image.flash.flashSize, size > s.document.count { return true }
+        return false
     }
 
     /// The sector the bootloader decides with (after its own rollback writes), else the app's view:
@@ -85,26 +103,20 @@ enum Derived {
         return o.entries[k]
     }
 
-    /// "otadata sector 0, seq 2" or the reason when otadata did not decide.
+    /// How the bootloader chose, in a few words (the engine's `BootChoice`, without its target: the
+    /// attempts follow it on the boot line).
     static func howSelected(_ s: AppState) -> String {
-        let l = s.layout
-        guard let b = l.boot else { return "" }
-        if let k = b.activeSector, let e = entry(l, k) {
-            return "otadata sector \(k), seq \(e.seq)"
+        guard let b = s.layout.boot else { return "" }
+        switch b.choice {
+        case .activeEntry(let k, let seq, _, _): return "otadata sector \(k), seq \(seq)"
+        case .bothEntriesInvalid: return s.layout.otadata?.entries.allSatisfy({ $0?.isErased ?? true }) == true
+            ? "otadata erased" : "both otadata entries empty or invalid"
+        case .noValidEntry: return "no otadata entry with a correct CRC"
+        case .noOTAApps: return "no OTA app partitions"
+        case .noOTADataPartition: return "no otadata partition"
+        case .otadataNotInFile: return "otadata is not in this dump"
+        case .otadataTooSmall, .tableRejected, .noTable, .encrypted: return b.choice.description
         }
-        if l.otadataPartition == nil { return "no otadata partition" }
-        if let o = l.otadata, o.entries.allSatisfy({ $0?.isErased ?? true }) { return "otadata erased" }
-        // "both otadata entries empty or invalid → factory" → the part before the arrow.
-        return beforeArrow(b.reason)
-    }
-
-    /// The part of a reason before its first " → ".
-    static func beforeArrow(_ text: String) -> String {
-        let chars = Array(text)
-        for i in chars.indices where i + 2 < chars.count && chars[i] == " " && chars[i + 1] == "→" && chars[i + 2] == " " {
-            return String(chars[..<i])
-        }
-        return text
     }
 
     // MARK: Partition rows
@@ -134,7 +146,7 @@ enum Derived {
                     let version = img.appDescriptor?.version ?? ""
                     return Status(text: "\(g.check) " + (!version.isEmpty && version.count + 2 <= width ? version : "valid"), role: .valid)
                 }
-                return Status(text: "\(g.crossMark) " + shortProblem(a.verdict.problem), role: .invalid)
+                return Status(text: "\(g.crossMark) " + shortProblem(a.verdict.failure), role: .invalid)
             }
         }
         if e.isOTAData, let o = s.layout.otadata {
@@ -175,16 +187,22 @@ enum Derived {
         return ""
     }
 
-    static func shortProblem(_ p: String?) -> String {
+    /// The engine's image verdict in a word or two (a row's status cell, the boot line).
+    static func shortProblem(_ p: ImageProblem?) -> String {
         guard let p else { return "invalid" }
-        if p.hasPrefix("empty") { return "empty" }
-        if p.hasPrefix("absent") || p.contains("not in this") { return "absent" }
-        if p.hasPrefix("SHA-256") { return "SHA-256" }
-        if p.hasPrefix("checksum") { return "checksum" }
-        if p.contains("cut off") { return "cut off" }
-        if p.contains("does not fit") { return "too big" }
-        if p.contains("image is for") { return "wrong chip" }
-        return "invalid"
+        switch p {
+        case .absent: return "absent"
+        case .erased: return "empty"
+        case .noImage: return "no image"
+        case .cutByFileEnd: return "cut off"
+        case .chipMismatch: return "wrong chip"
+        case .checksumMismatch: return "checksum"
+        case .sha256Mismatch: return "SHA-256"
+        case .partitionTooLarge: return "too large"
+        case .doesNotFit: return "too big"
+        case .invalid: return "invalid"
+        case .notAnApp: return "not an app"
+        }
     }
 
     static func range(_ s: AppState, _ p: PartitionInfo) -> Range<Int> {
@@ -246,6 +264,15 @@ enum Derived {
         var note: String?
     }
 
+    /// CRCs of the otadata-like sectors outside any partition (a flash-encrypted dump keeps otadata plaintext).
+    static func strayChecks(_ s: AppState) -> [Check] {
+        s.layout.strayOTA.map { st in
+            Check(label: "otadata-like sector @\(Hex.short(st.offset))", what: "CRC", stored: Hex.padded(st.entry.crc, 8),
+                  computed: Hex.padded(st.entry.expectedCRC, 8), ok: st.entry.seqErased ? nil : st.entry.crcOK,
+                  note: "seq \(st.entry.seq) \(OTAState.name(st.entry.state))")
+        }
+    }
+
     static func otadataChecks(_ s: AppState) -> [Check] {
         guard let o = s.layout.otadata else { return [] }
         return o.entries.enumerated().map { k, e in
@@ -286,7 +313,7 @@ enum Derived {
     /// Every integrity value that matters for what is selected: otadata, table, bootloader, and
     /// the selected partition's image and CRC-32.
     static func checks(_ s: AppState) -> [Check] {
-        var out = otadataChecks(s)
+        var out = otadataChecks(s) + strayChecks(s)
         if let t = tableCheck(s) { out.append(t) }
         if let b = s.layout.bootloader { out += imageChecks("bootloader @\(Hex.short(b.offset))", b.image) }
         if s.layout.kind != .flashImage, let img = s.layout.image { out += imageChecks("image", img) }

@@ -62,6 +62,7 @@ enum DetailPane {
         let dot = " \(g.middleDot) "
         guard let p = s.selectedPartition else {
             if let img = s.layout.image { return imageLines(s, img, partitionSize: nil) }
+            if s.layout.kind == .flashImage, s.layout.encryption != nil || !s.layout.strayOTA.isEmpty { return encryptedLines(s) }
             return [[Span("no partition selected", role: .dim)]]
         }
         let e = p.entry
@@ -131,6 +132,33 @@ enum DetailPane {
             for d in diags {
                 let role: Role = d.severity == .error ? .invalid : d.severity == .warning ? .warning : .dim
                 out.append([Span("\(d.severity.rawValue) ", role: role), Span("@\(Hex.short(d.offset ?? 0)) ", role: .dim), Span(d.message)])
+            }
+        }
+        return out
+    }
+
+    /// A dump without a readable table: where the ciphertext is and the plaintext otadata-like
+    /// sectors the engine found (the same facts `info` prints).
+    static func encryptedLines(_ s: AppState) -> [[Span]] {
+        let g = s.glyphs
+        let l = s.layout
+        var out: [[Span]] = []
+        if let enc = l.encryption {
+            out.append([Span("Flash encryption likely", role: .warning, bold: true),
+                        Span(": bootloader and table are not readable (ciphertext)", role: .dim)])
+            for r in enc.highEntropy {
+                out.append([Span("  encrypted ", role: .warning), Span("\(Hex.short(r.lowerBound))–\(Hex.short(r.upperBound - 1))"),
+                            Span(" (\(TextReport.size(r.count)), random-looking bytes)", role: .dim)])
+            }
+            out.append([Span("esptool read-flash returns ciphertext; the device decrypts with a key only it has", role: .dim)])
+        }
+        if !l.strayOTA.isEmpty {
+            out.append([Span("Otadata-like sectors outside any partition", role: .header)])
+            for st in l.strayOTA {
+                let e = st.entry
+                out.append([Span("  otadata-like sector @\(Hex.short(st.offset))"), Span(" seq \(e.seq) \(OTAState.name(e.state))"),
+                            Span(" crc \(Hex.padded(e.crc, 8)) ", role: .dim),
+                            e.crcOK ? Span(String(g.check), role: .valid) : Span(String(g.crossMark), role: .invalid)])
             }
         }
         return out

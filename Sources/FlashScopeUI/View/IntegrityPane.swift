@@ -52,6 +52,11 @@ enum IntegrityPane {
             }
             lines.append(spans)
         }
+        if let enc = s.layout.encryption {
+            let ranges = enc.highEntropy.prefix(3).map { "\(Hex.short($0.lowerBound))–\(Hex.short($0.upperBound - 1))" }.joined(separator: ", ")
+            lines.append([Span("encrypted".padded(to: labelWidth), role: .header),
+                          Span("not checkable: ciphertext at \(ranges)\(enc.highEntropy.count > 3 ? ", \(g.ellipsis)" : "")", role: .warning)])
+        }
         if lines.isEmpty { lines.append([Span("nothing to check in this file", role: .dim)]) }
         let rows = rect.height
         for (i, spans) in lines.prefix(rows).enumerated() {

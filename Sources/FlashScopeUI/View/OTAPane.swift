@@ -100,8 +100,14 @@ enum OTAPane {
             }
             let relation = erasedSeq ? "" : (e.crcOK ? "= " : "\(g.notEqual) ")
             cell(relation + Hex.padded(e.expectedCRC, 8), erasedSeq ? .dim : (e.crcOK ? .dim : .invalid))
-            if let why = e.invalidReason {
-                let short = why.hasPrefix("CRC") ? "bad CRC" : why.hasPrefix("state ") ? String(why.dropFirst(6)) : why.hasPrefix("seq") ? "seq erased" : why
+            if e.status != .valid {
+                let short: String = switch e.status {
+                case .crcMismatch: "bad CRC"
+                case .stateInvalid: "INVALID"
+                case .stateAborted: "ABORTED"
+                case .seqErased: "seq erased"
+                case .erased, .valid: "erased"
+                }
                 cell(e.isErased ? "erased" : "no: \(short)", e.isErased ? .erased : .invalid)
             } else if let w = bootWrites.first(where: { $0.sector == k }) {
                 cell(w.why == .abortPending ? "yes, aborts" : w.why == .markPending ? "yes, pending" : "yes", .warning)

@@ -166,6 +166,10 @@ enum Screen {
         let g = s.glyphs
         let lay = s.layout
         var facts: [Span] = [Span(s.displayName, role: .accent, bold: true), Span(" \(g.middleDot) \(sizeWords(s.document.count))")]
+        if Derived.isPartialDump(s) {
+            facts.append(Span(" \(g.middleDot) "))
+            facts.append(Span("partial dump: ends at \(Hex.short(s.document.count))", role: .warning, bold: true))
+        }
         if let c = lay.chip { facts.append(Span(" \(g.middleDot) \(c.name)")) }
         var flash: Span?
         if let b = lay.bootloader?.image {
