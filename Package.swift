@@ -17,6 +17,7 @@ let package = Package(
         // ncursesw through a tiny C shim: its macros and globals do not import into Swift 6.
         .target(
             name: "CNcurses",
+            dependencies: ["CFileGuard"],
             path: "Sources/CNcurses",
             cSettings: [.define("_XOPEN_SOURCE_EXTENDED"), .define("_DEFAULT_SOURCE")],
             linkerSettings: [.linkedLibrary("ncursesw")]

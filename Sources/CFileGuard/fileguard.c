@@ -20,8 +20,9 @@ static atomic_int installed;
 static long page_size = 4096;   /* read once in fg_install: sysconf is not async-signal-safe */
 static struct sigaction previous;
 
-static void fg_handler(int sig, siginfo_t *info, void *context) {
-    uintptr_t addr = (uintptr_t)info->si_addr;
+int fg_absorb(int sig, const void *fault_address) {
+    if (sig != SIGBUS) return 0;
+    uintptr_t addr = (uintptr_t)fault_address;
     for (int i = 0; i < FG_SLOTS; i++) {
         uintptr_t base = atomic_load(&slots[i].base);
         size_t length = atomic_load(&slots[i].length);
@@ -30,13 +31,16 @@ static void fg_handler(int sig, siginfo_t *info, void *context) {
             uintptr_t at = addr & ~(uintptr_t)(page - 1);
             /* Replace the vanished file page with zeros; the faulting read then completes. */
             void *p = mmap((void *)at, (size_t)page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-            if (p != MAP_FAILED) {
-                atomic_fetch_add(&slots[i].faults, 1);
-                return;
-            }
-            break;
+            if (p == MAP_FAILED) return 0;
+            atomic_fetch_add(&slots[i].faults, 1);
+            return 1;
         }
     }
+    return 0;
+}
+
+static void fg_handler(int sig, siginfo_t *info, void *context) {
+    if (fg_absorb(sig, info->si_addr)) return;
     /* Not ours: behave as if we were never here. */
     if (previous.sa_flags & SA_SIGINFO) {
         if (previous.sa_sigaction) { previous.sa_sigaction(sig, info, context); return; }

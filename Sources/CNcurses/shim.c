@@ -20,6 +20,7 @@
 #include <langinfo.h>
 #include <locale.h>
 #include <signal.h>
+#include "cfileguard.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -406,8 +407,11 @@ static void emergency_restore(void) {
 }
 
 static void restore_on_crash(int signal_number, siginfo_t *info, void *context) {
-    (void)info;
     (void)context;
+    /* A SIGBUS from a mapped input file that shrank is not a crash: the file guard maps zeros over
+     * the vanished page and the program reports the change (exit 75). It must win over this handler,
+     * which was installed after it. */
+    if (signal_number == SIGBUS && info != NULL && fg_absorb(signal_number, info->si_addr)) return;
     emergency_restore();
     /* Hand the signal to whoever had it before (Swift's backtracer, or the default action).
      * The signal is blocked while this handler runs, so raise() leaves it pending, and it is

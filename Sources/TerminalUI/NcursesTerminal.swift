@@ -220,6 +220,19 @@ public final class NcursesTerminal: TerminalBackend {
         needsFullRedraw = true
     }
 
+    /// Asks the terminal to put `text` on the clipboard (OSC 52), written straight to the tty after
+    /// ncurses' own output, which is flushed at the end of every draw.
+    public func copyToClipboard(_ text: String) {
+        guard !isRestored else { return }
+        let bytes = Array(OSC52.sequence(text).utf8)
+        var done = 0
+        while done < bytes.count {
+            let n = bytes[done...].withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            done += n
+        }
+    }
+
     /// Waits up to `timeoutMs` milliseconds for input.
     ///
     /// - Parameter timeoutMs: The longest wait; negative waits forever (not recommended: the

@@ -37,7 +37,13 @@ func runTUI(_ opened: Opened, _ options: TUIOptions) throws -> Int32 {
     }
     let program = Program(state: state)
     program.onRedraw = { terminal.invalidate() }
-    return runLoop(terminal, program)
+    program.onClipboard = { terminal.copyToClipboard($0) }
+    let status = runLoop(terminal, program)
+    terminal.restore()
+    if let message = program.fileChangedMessage {
+        throw CLIError(message, code: CLIError.Code.changed)
+    }
+    return status
 }
 
 private func baseName(_ path: String) -> String {

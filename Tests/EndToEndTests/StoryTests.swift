@@ -48,7 +48,7 @@ struct StoryTests {
         #expect(t.lastScreen.contains { $0.contains("ffffffff → 3") })
         t.press("Enter")
         try #require(t.waitFor("committed: boots ota_0 next"))
-        try #require(t.waitFor("boots ota_0 (otadata sector 1, seq 3)"))
+        try #require(t.waitFor("boots ota_0 · sector 1, seq 3 → (3−1) mod 2 = 0"))
 
         t.press("w")
         try #require(t.waitFor("Save as:"))
@@ -108,7 +108,7 @@ struct StoryTests {
         #expect(status.trimmingCharacters(in: .whitespacesAndNewlines) == String(128 + signal))
     }
 
-    @Test("resize to below 80×24 and back")
+    @Test("resize to one pane at a time (60×20), below 40×12, and back")
     func resize() throws {
         let (dir, _, _) = try copy(sample)
         defer { _ = shell("rm -rf \(quote(dir))") }
@@ -116,6 +116,8 @@ struct StoryTests {
         defer { t.kill() }
         try #require(t.waitFor("Partitions"))
         shell("tmux -L \(t.socket) resize-window -t 0 -x 60 -y 20")
+        try #require(t.waitFor(" Parts "))
+        shell("tmux -L \(t.socket) resize-window -t 0 -x 30 -y 10")
         try #require(t.waitFor("Terminal too small"))
         shell("tmux -L \(t.socket) resize-window -t 0 -x 120 -y 40")
         try #require(t.waitFor("Flash map"))

@@ -49,10 +49,18 @@ struct ScreenTests {
         assertSnapshot(p.screen, named: "staged-\(size.0)x\(size.1)")
     }
 
-    @Test("terminal too small", arguments: [(60, 20), (79, 24), (80, 23)])
+    @Test("terminal too small", arguments: [(39, 20), (80, 11)])
     func tooSmall(size: (Int, Int)) throws {
         let p = try Fixtures.program("ota1-active.bin", width: size.0, height: size.1)
         assertSnapshot(p.screen, named: "too-small-\(size.0)x\(size.1)")
+    }
+
+    @Test("40×12: one pane at a time (partitions, then the OTA pane after Tab)")
+    func tiny() throws {
+        let p = try Fixtures.program("ota1-active.bin", width: 40, height: 12)
+        assertSnapshot(p.screen, named: "tiny-partitions-40x12")
+        p.press(.tab)
+        assertSnapshot(p.screen, named: "tiny-otadata-40x12")
     }
 
     @Test("commit preview for ota_0")

@@ -15,6 +15,11 @@ int fg_install(void);
 int fg_register(const void *base, size_t length);
 /// Forgets a mapping registered with `base`.
 void fg_unregister(const void *base);
+/// Absorbs a SIGBUS at `fault_address` inside a registered mapping (maps a zero page there and counts
+/// the fault). Returns 1 when it did, so the faulting access can simply be retried; 0 otherwise.
+/// Async-signal-safe: for other crash handlers (the terminal's) to call before anything else, so
+/// that the guard wins whatever the order the handlers were installed in.
+int fg_absorb(int sig, const void *fault_address);
 /// Faults absorbed inside [base, base + length) since it was registered (0 when none or unknown).
 unsigned long fg_fault_count(const void *base);
 

@@ -9,6 +9,7 @@ public enum Command: Sendable, Hashable {
     case help, nextPane, previousPane, quit, redraw
     case stage, commit, markValid, markInvalid, eraseOTAData, eraseLastBootApp, simulateBoot
     case undo, redo, saveAs, goto, toggleRollback, toggleIDF, fixCRC
+    case search, searchNext, searchPrevious, copy, mark
     // Movement in the focused pane
     case up, down, left, right, pageUp, pageDown, home, end
     /// Enter on a pane: show the selection in the hex pane, start editing, …
@@ -50,6 +51,8 @@ public enum Action {
     case scanProgress(ScanKey, done: Int)
     /// The input file was replaced on disk by an in-place save and opened again.
     case reopened(FlashDocument)
+    /// Look through the next slice of the image for the running search.
+    case searchSlice
 }
 
 /// Work ``update(_:_:)`` asks the runtime to do: file I/O and long computations. The runtime
@@ -67,6 +70,8 @@ public enum Effect: Equatable, Sendable {
     case reopen(String)
     /// Repaint the whole terminal.
     case redraw
+    /// Put text on the terminal's clipboard (OSC 52).
+    case clipboard(String)
     /// End the program with this status.
     case quit(Int32)
 }

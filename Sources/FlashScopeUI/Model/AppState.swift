@@ -38,6 +38,8 @@ public struct Prompt: Sendable, Equatable {
         case saveAs
         /// Offset or partition name for the hex pane.
         case goto
+        /// Hex bytes (`e9 ?? 02`) or text to find.
+        case search(forward: Bool)
     }
     public var kind: Kind
     public var text: String
@@ -51,6 +53,7 @@ public struct Prompt: Sendable, Equatable {
         case .stagePath(let p): "Stage app image into \(p) — file:"
         case .saveAs: "Save as:"
         case .goto: "Go to offset or partition:"
+        case .search: "Search (hex bytes e9 ?? 02, or text):"
         }
     }
 }
@@ -108,6 +111,20 @@ public enum Modal {
     case info(title: String, lines: [Span], isError: Bool)
     /// Quit with unsaved changes.
     case quitGuard
+    /// Values to copy to the clipboard (OSC 52), each on one line, scrolled sideways when long.
+    case copy(CopyBox)
+}
+
+/// The copy box: offset, selection as hex, the esptool command of the last save.
+public struct CopyBox: Sendable, Equatable {
+    public struct Item: Sendable, Equatable {
+        public var label: String
+        public var value: String
+    }
+    public var items: [Item]
+    public var selected = 0
+    /// Columns scrolled to the right (for values longer than the box).
+    public var hscroll = 0
 }
 
 /// The hex pane: a byte cursor and the display line at the top of the pane.
@@ -120,6 +137,8 @@ public struct HexViewport: Equatable, Sendable {
     public var editing = false
     /// The high nibble typed so far for the byte under the cursor.
     public var pendingNibble: UInt8?
+    /// The other end of the selection (`m` sets it); without it the selection is the cursor's row.
+    public var mark: Int?
 }
 
 /// Everything the TUI shows and edits; changed only by ``update(_:_:)``.
@@ -167,6 +186,9 @@ public struct AppState {
     /// History identity of what was last written to disk (0 = the input file itself).
     public var savedID = 0
     public var lastSavedPath: String?
+    /// The sectors that differed from the input when the document was last saved, as saved: with the
+    /// input they say what is on disk, so the unsaved marks show only what changed since.
+    public var savedSectors: [Int: [UInt8]] = [:]
     /// Quit once the save-as started from the quit guard succeeds.
     public var quitAfterSave = false
     /// The slot a stage file is being read for.
@@ -180,6 +202,12 @@ public struct AppState {
     public var scanProgress: (key: ScanKey, done: Int)?
     /// Collapsed-run bookkeeping for the hex pane (a memo over the document's bytes).
     let runs: RunCache
+
+    /// The search running between key presses, if any, and the last pattern (for n / N).
+    public var search: SearchJob?
+    public var lastSearch: SearchPattern?
+    /// The esptool command of the last save (changed regions only), for the copy box.
+    public var lastEsptoolCommand: String?
 
     /// Set by `quit`; the run loop ends with this exit status.
     public var exitStatus: Int32?
@@ -215,7 +243,7 @@ public struct AppState {
         if let boot, let i = layout.partitions.firstIndex(where: { $0.name == boot }) {
             selected = i
         }
-        if let active = layout.otadata?.activeSector { otaSector = active }
+        if let active = layout.boot?.activeSector ?? layout.otadata?.activeSector { otaSector = active }
         if layout.partitions.isEmpty {
             focus = layout.kind == .otadata ? .otadata : .hex
             lowerPane = .hex
@@ -238,6 +266,35 @@ public struct AppState {
         if savedID == 0 { return historyIDs.count }
         guard let i = historyIDs.lastIndex(of: savedID) else { return nil }
         return historyIDs.count - i - 1
+    }
+
+    /// The byte at `offset` as last saved (the input's byte before any save).
+    public func savedByte(at offset: Int) -> UInt8? {
+        let size = FlashDocument.sectorSize
+        if let sector = savedSectors[offset / size], offset % size < sector.count { return sector[offset % size] }
+        return document.originalByte(at: offset)
+    }
+
+    /// Whether the sector holding `offset` may differ from what was last saved (cheap test first).
+    public func mayBeUnsaved(_ offset: Int) -> Bool {
+        document.isChanged(offset) || savedSectors[offset / FlashDocument.sectorSize] != nil
+    }
+
+    /// Sectors whose bytes differ from what was last saved (or from the input), merged into ranges.
+    public var unsavedRanges: [Range<Int>] {
+        let size = FlashDocument.sectorSize
+        var candidates = Set(savedSectors.keys)
+        for r in document.changedRanges { for i in stride(from: r.lowerBound, to: r.upperBound, by: size) { candidates.insert(i / size) } }
+        var out: [Range<Int>] = []
+        for idx in candidates.sorted() {
+            let lo = idx * size, hi = min(document.count, lo + size)
+            guard lo < hi else { continue }
+            let now = document.bytes(lo..<hi)
+            let saved = savedSectors[idx] ?? (0..<(hi - lo)).map { document.originalByte(at: lo + $0) ?? 0 }
+            guard now != Array(saved.prefix(hi - lo)) else { continue }
+            if let last = out.last, last.upperBound == lo { out[out.count - 1] = last.lowerBound..<hi } else { out.append(lo..<hi) }
+        }
+        return out
     }
 
     public var selectedPartition: PartitionInfo? {

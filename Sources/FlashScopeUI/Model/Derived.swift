@@ -19,22 +19,31 @@ enum Derived {
             case .flashImage: "a flash image"
             }
             let missing = l.kind == .partitionTable ? "no partition contents" : "no partition table"
-            return [Span("\(g.middleDot) \(what) on its own: \(missing), no boot decision", role: .dim)]
+            var out = [Span("\(g.middleDot) \(what) on its own: \(missing), no boot decision", role: .dim)]
+            if let t = l.table, !t.toolFindings.isEmpty {
+                out.append(Span(" \(g.middleDot) \(g.crossMark) gen_esp32part: \(t.toolFindings[0])", role: .invalid, bold: true))
+            }
+            return out
         }
         guard let b = l.boot else { return [Span("no boot decision", role: .invalid)] }
         var out: [Span] = []
-        guard let loaded = b.loaded else {
-            out.append(Span("\(g.crossMark) nothing boots", role: .invalid, bold: true))
-            out.append(Span(": \(b.reason)"))
+        // The engine's outcome decides the words: a partial dump is never stated as a device fact.
+        switch b.outcome {
+        case .unknown:
+            out.append(Span("? unknown", role: .warning, bold: true))
+            out.append(Span(": \(b.outcomeSentence)", role: .warning))
+            out += whySpans(s, b)
             return out
+        case .nothingLoads:
+            out.append(Span("\(g.crossMark) nothing boots", role: .invalid, bold: true))
+            out += whySpans(s, b)
+            return out
+        case .loads:
+            break
         }
+        guard let loaded = b.loaded else { return out }
         out.append(Span("\(g.arrowRight) boots \(loaded)", role: .boot, bold: true))
-        if let sel = b.selected, sel != loaded {
-            out.append(Span(": \(sel) selected but \(problemPhrase(b, sel))", role: .warning))
-        } else {
-            out.append(Span(" (\(howSelected(s))"))
-            out.append(Span(")"))
-        }
+        out += whySpans(s, b)
         let slots = l.bootSlots
         for w in b.writes {
             let app = w.entry.slot(count: slots.appCount).flatMap { slots.ota[$0]?.name } ?? "sector \(w.sector)"
@@ -51,36 +60,63 @@ enum Derived {
         return out
     }
 
-    /// "otadata sector 0, seq 2" or the reason when otadata did not decide.
-    static func howSelected(_ s: AppState) -> String {
+    /// The why of the boot line: the deciding sector and its arithmetic, then each partition the
+    /// bootloader tried with its image verdict: " · sector 0, seq 2 → (2−1) mod 2 = 1 → ota_1 ✓".
+    static func whySpans(_ s: AppState, _ b: BootDecision) -> [Span] {
+        let g = s.glyphs
         let l = s.layout
-        guard let b = l.boot else { return "" }
-        if let k = b.activeSector, let e = l.otadata?.entries[k] {
-            return "otadata sector \(k), seq \(e.seq)"
+        var out: [Span] = []
+        if case .activeEntry(let k, let seq, let count, let slot) = b.choice {
+            out.append(Span(" \(g.middleDot) sector \(k), seq \(seq) \(g.arrow) (\(seq)\u{2212}1) mod \(count) = \(slot)"))
+        } else {
+            out.append(Span(" \(g.middleDot) \(howSelected(s))"))
         }
-        if l.otadataPartition == nil { return "no otadata partition" }
-        if let o = l.otadata, o.entries.allSatisfy({ $0?.isErased ?? true }) { return "otadata erased" }
-        // "both otadata entries empty or invalid → factory" → the part before the arrow.
-        return beforeArrow(b.reason)
+        if b.attempts.isEmpty, let sel = b.selected {
+            out.append(Span(" \(g.arrow) \(sel)"))
+        }
+        for a in b.attempts {
+            out.append(Span(" \(g.arrow) \(a.partition) "))
+            out.append(a.bootable ? Span(String(g.check), role: .valid, bold: true)
+                                  : Span("\(g.crossMark) \(shortProblem(a.failure))", role: .invalid, bold: true))
+        }
+        return out
     }
 
-    /// The part of a reason before its first " → ".
-    static func beforeArrow(_ text: String) -> String {
-        let chars = Array(text)
-        for i in chars.indices where i + 2 < chars.count && chars[i] == " " && chars[i + 1] == "→" && chars[i + 2] == " " {
-            return String(chars[..<i])
-        }
-        return text
+    /// The file ends before the flash it describes: a partition (or the flash size in the bootloader
+    /// header) reaches past its end.
+    static func isPartialDump(_ s: AppState) -> Bool {
+        guard s.layout.kind == .flashImage else { return false }
+        if s.layout.partitions.contains(where: { $0.presence != .full }) { return true }
+        if let size = s.layout.bootloader?.image.flash.flashSize, size > s.document.count { return true }
+        return false
     }
 
-    /// Why the selected slot was passed over, as the end of "ota_1 selected but …".
-    static func problemPhrase(_ b: BootDecision, _ selected: String) -> String {
-        guard let a = b.attempts.first(where: { $0.partition == selected }), let p = a.problem else {
-            return "it is absent or empty"
+    /// The sector the bootloader decides with (after its own rollback writes), else the app's view:
+    /// the one truth every pane uses for "active".
+    static func activeSector(_ s: AppState) -> Int? {
+        s.layout.boot?.activeSector ?? s.layout.otadata?.activeSector
+    }
+
+    /// otadata entry `k`, when the sector is in the file.
+    static func entry(_ l: FlashLayout, _ k: Int) -> OTAEntry? {
+        guard let o = l.otadata, o.entries.indices.contains(k) else { return nil }
+        return o.entries[k]
+    }
+
+    /// How the bootloader chose, in a few words (the engine's `BootChoice`, without its target: the
+    /// attempts follow it on the boot line).
+    static func howSelected(_ s: AppState) -> String {
+        guard let b = s.layout.boot else { return "" }
+        switch b.choice {
+        case .activeEntry(let k, let seq, _, _): return "otadata sector \(k), seq \(seq)"
+        case .bothEntriesInvalid: return s.layout.otadata?.entries.allSatisfy({ $0?.isErased ?? true }) == true
+            ? "otadata erased" : "both otadata entries empty or invalid"
+        case .noValidEntry: return "no otadata entry with a correct CRC"
+        case .noOTAApps: return "no OTA app partitions"
+        case .noOTADataPartition: return "no otadata partition"
+        case .otadataNotInFile: return "otadata is not in this dump"
+        case .otadataTooSmall, .tableRejected, .noTable, .encrypted: return b.choice.description
         }
-        if p.hasPrefix("SHA-256") || p.hasPrefix("checksum") || p.hasPrefix("image") { return "its \(p)" }
-        if p.hasPrefix("empty") || p.hasPrefix("absent") { return "it is \(p)" }
-        return "it fails verification: \(p)"
     }
 
     // MARK: Partition rows
@@ -110,13 +146,14 @@ enum Derived {
                     let version = img.appDescriptor?.version ?? ""
                     return Status(text: "\(g.check) " + (!version.isEmpty && version.count + 2 <= width ? version : "valid"), role: .valid)
                 }
-                return Status(text: "\(g.crossMark) " + shortProblem(a.verdict.problem), role: .invalid)
+                return Status(text: "\(g.crossMark) " + shortProblem(a.verdict.failure), role: .invalid)
             }
         }
         if e.isOTAData, let o = s.layout.otadata {
+            let active = activeSector(s)
             let badCRC = o.entries.contains { e in e.map { $0.seq != 0xFFFF_FFFF && !$0.crcOK } ?? false }
             if badCRC { return Status(text: width >= 9 ? "\(g.crossMark) bad CRC" : "\(g.crossMark) CRC", role: .invalid) }
-            if let k = o.activeSector, let entry = o.entries[k] { return Status(text: "\(g.check) seq \(entry.seq)", role: .valid) }
+            if let k = active, let entry = entry(s.layout, k) { return Status(text: "\(g.check) seq \(entry.seq)", role: .valid) }
             if o.entries.allSatisfy({ $0?.isErased ?? true }) { return Status(text: "erased", role: .erased) }
             return Status(text: "\(g.crossMark) no valid", role: .invalid)
         }
@@ -135,8 +172,8 @@ enum Derived {
             if let d = img.appDescriptor { return d.projectName }
             return "image, \(img.segmentCount) segments"
         }
-        if e.isOTAData, let o = s.layout.otadata {
-            if let k = o.activeSector, let entry = o.entries[k] {
+        if e.isOTAData, s.layout.otadata != nil {
+            if let k = activeSector(s), let entry = entry(s.layout, k) {
                 let slots = s.layout.bootSlots
                 let target = entry.slot(count: slots.appCount).flatMap { slots.ota[$0]?.name } ?? "?"
                 return "sector \(k) \(s.glyphs.arrowRight) \(target)"
@@ -150,14 +187,22 @@ enum Derived {
         return ""
     }
 
-    static func shortProblem(_ p: String?) -> String {
+    /// The engine's image verdict in a word or two (a row's status cell, the boot line).
+    static func shortProblem(_ p: ImageProblem?) -> String {
         guard let p else { return "invalid" }
-        if p.hasPrefix("SHA-256") { return "SHA-256" }
-        if p.hasPrefix("checksum") { return "checksum" }
-        if p.contains("cut off") { return "cut off" }
-        if p.contains("does not fit") { return "too big" }
-        if p.contains("image is for") { return "wrong chip" }
-        return "invalid"
+        switch p {
+        case .absent: return "absent"
+        case .erased: return "empty"
+        case .noImage: return "no image"
+        case .cutByFileEnd: return "cut off"
+        case .chipMismatch: return "wrong chip"
+        case .checksumMismatch: return "checksum"
+        case .sha256Mismatch: return "SHA-256"
+        case .partitionTooLarge: return "too large"
+        case .doesNotFit: return "too big"
+        case .invalid: return "invalid"
+        case .notAnApp: return "not an app"
+        }
     }
 
     static func range(_ s: AppState, _ p: PartitionInfo) -> Range<Int> {
@@ -219,6 +264,15 @@ enum Derived {
         var note: String?
     }
 
+    /// CRCs of the otadata-like sectors outside any partition (a flash-encrypted dump keeps otadata plaintext).
+    static func strayChecks(_ s: AppState) -> [Check] {
+        s.layout.strayOTA.map { st in
+            Check(label: "otadata-like sector @\(Hex.short(st.offset))", what: "CRC", stored: Hex.padded(st.entry.crc, 8),
+                  computed: Hex.padded(st.entry.expectedCRC, 8), ok: st.entry.seqErased ? nil : st.entry.crcOK,
+                  note: "seq \(st.entry.seq) \(OTAState.name(st.entry.state))")
+        }
+    }
+
     static func otadataChecks(_ s: AppState) -> [Check] {
         guard let o = s.layout.otadata else { return [] }
         return o.entries.enumerated().map { k, e in
@@ -259,7 +313,7 @@ enum Derived {
     /// Every integrity value that matters for what is selected: otadata, table, bootloader, and
     /// the selected partition's image and CRC-32.
     static func checks(_ s: AppState) -> [Check] {
-        var out = otadataChecks(s)
+        var out = otadataChecks(s) + strayChecks(s)
         if let t = tableCheck(s) { out.append(t) }
         if let b = s.layout.bootloader { out += imageChecks("bootloader @\(Hex.short(b.offset))", b.image) }
         if s.layout.kind != .flashImage, let img = s.layout.image { out += imageChecks("image", img) }
@@ -269,11 +323,25 @@ enum Derived {
         return out
     }
 
-    /// The CRC-32 line of the selected region: value when scanned, else pending.
-    static func regionCRC(_ s: AppState) -> (label: String, value: String?, erased: Bool)? {
+    /// What the CRC-32 line of the selected region can say.
+    enum RegionCRC: Equatable {
+        /// None of the partition's bytes are in the file: nothing to compute, ever.
+        case notInFile(dumpEnd: Int)
+        /// Being computed (the scan runs between keys).
+        case pending
+        /// Computed over `range`; `whole` is false when the dump ends inside the partition.
+        case done(RegionScan, range: Range<Int>, whole: Bool, partitionSize: Int)
+    }
+
+    /// The CRC-32 line of the selected region: value when scanned, pending while it runs, or why
+    /// there is nothing to compute.
+    static func regionCRC(_ s: AppState) -> (label: String, value: RegionCRC)? {
         guard let p = s.selectedPartition, let r = s.selectedRange else { return nil }
-        let scan = s.scans[ScanKey(r)]
-        return ("\(p.name) CRC-32", scan.map { Hex.padded($0.crc32, 8) }, scan?.erased ?? false)
+        let label = "\(p.name) CRC-32"
+        guard !r.isEmpty else { return (label, .notInFile(dumpEnd: s.document.count)) }
+        guard let scan = s.scans[ScanKey(r)] else { return (label, .pending) }
+        let size = Int(clamping: p.entry.size)
+        return (label, .done(scan, range: r, whole: r.count >= size, partitionSize: size))
     }
 }
 

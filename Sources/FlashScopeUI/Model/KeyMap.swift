@@ -13,6 +13,7 @@ public enum KeyContext: String, Sendable, Hashable, CaseIterable {
     case help = "Help"
     case info = "Message box"
     case quitGuard = "Quit with unsaved changes"
+    case copy = "Copy box"
     case tooSmall = "Terminal too small"
 }
 
@@ -81,6 +82,15 @@ public enum KeyMap {
         KeyBinding(.help, [k(.pageDown), k(" ")], .pageDown, "page down"),
 
         KeyBinding(.info, [k(.enter), k(.escape), k("q")], .cancel, "close", hint: "close"),
+        KeyBinding(.info, [k("y")], .copy, "copy box (the esptool command on one line)", hint: "copy"),
+
+        KeyBinding(.copy, [k(.enter), k("y")], .confirm, "copy the highlighted value to the clipboard (OSC 52)", hint: "copy"),
+        KeyBinding(.copy, [k(.up), k("k")], .up, "previous value", hint: nil),
+        KeyBinding(.copy, [k(.down), k("j")], .down, "next value", hint: nil),
+        KeyBinding(.copy, [k(.left), k("h")], .left, "scroll the value left", hint: "scroll"),
+        KeyBinding(.copy, [k(.right), k("l")], .right, "scroll the value right"),
+        KeyBinding(.copy, [k(.home)], .home, "back to the start of the value"),
+        KeyBinding(.copy, [k(.escape), k("q")], .cancel, "close", hint: "close"),
 
         KeyBinding(.quitGuard, [k("y")], .quitWithoutSaving, "quit and lose the changes", hint: "quit anyway"),
         KeyBinding(.quitGuard, [k("w")], .saveAs, "save as… first", hint: "save as"),
@@ -128,6 +138,7 @@ public enum KeyMap {
         KeyBinding(.hex, [k(.end)], .end, "end of the image"),
         KeyBinding(.hex, [k("e"), k(.enter)], .startEditing, "edit bytes at the cursor", hint: "edit"),
         KeyBinding(.hex, [k("f")], .fixCRC, "fix the CRC of the otadata entry under the cursor"),
+        KeyBinding(.hex, [k("m")], .mark, "set (or clear) the mark: the selection runs from it to the cursor", hint: "mark"),
 
         // Everywhere else.
         KeyBinding(.global, [k("?"), k(.function(1))], .help, "this help", hint: "help"),
@@ -138,6 +149,11 @@ public enum KeyMap {
         KeyBinding(.global, [k("u")], .undo, "undo", hint: "undo"),
         KeyBinding(.global, [k("q")], .quit, "quit (asks when there are unsaved changes)", hint: "quit"),
         KeyBinding(.global, [k("g")], .goto, "go to an offset (0x…, K/M) or partition name[+offset]", hint: "goto"),
+        KeyBinding(.global, [k("/")], .search, "search the whole image for hex bytes (e9 ?? 02, ?? is any byte) or text; runs between keys", hint: "search"),
+        KeyBinding(.global, [k("n")], .searchNext, "next match of the last search"),
+        KeyBinding(.global, [k("N")], .searchPrevious, "previous match of the last search"),
+        KeyBinding(.global, [k("y")], .copy, "copy the offset, the selection as hex, or the esptool command of the last save (OSC 52)", hint: "copy"),
+        KeyBinding(.global, [k(.escape)], .cancel, "stop a running search"),
         KeyBinding(.global, [k("v")], .markValid, "mark the running app valid (esp_ota_mark_app_valid_cancel_rollback)", hint: "valid"),
         KeyBinding(.global, [k("x")], .markInvalid, "mark the running app invalid (esp_ota_mark_app_invalid_rollback)", hint: "invalid"),
         KeyBinding(.global, [k("b")], .simulateBoot, "simulate the next boot (what the bootloader writes)", hint: "boot"),
@@ -160,6 +176,7 @@ public enum KeyMap {
             case .plan: return [.plan]
             case .info: return [.info]
             case .quitGuard: return [.quitGuard]
+            case .copy: return [.copy]
             }
         }
         switch s.focus {
@@ -187,17 +204,32 @@ public enum KeyMap {
             for b in bindings where b.context == context {
                 guard let h = b.hint, let key = b.keys.first else { continue }
                 if b.command == .fixCRC && context == .otadata && state.layout.otadata == nil { continue }
-                let needsFlash: Set<Command> = [.stage, .commit, .markValid, .markInvalid, .eraseOTAData, .simulateBoot]
-                if state.layout.kind != .flashImage && b.command.map(needsFlash.contains) == true { continue }
+                if let c = b.command, !meaningful(c, state) { continue }
                 if context == .plan, case .plan(let p) = state.modal {
                     if b.command == .force && !(p.canForce && !p.forced) { continue }
                     if (b.command == .toggleRollback || b.command == .toggleIDF) && !p.kind.usesSettings { continue }
-                    if b.command == .confirm && p.plan == nil { continue }
+                    if b.command == .confirm && (p.plan == nil || p.plan?.isNoOp == true) { continue }
                 }
                 out.append(KeyHint(label(key, glyphs: state.glyphs), h))
             }
         }
         return out
+    }
+
+    /// Whether a command means something for this file: OTA commands and the rollback / IDF settings
+    /// need a flash image with otadata, fix CRC needs otadata, undo an edit, redo an undone one.
+    static func meaningful(_ c: Command, _ s: AppState) -> Bool {
+        let flash = s.layout.kind == .flashImage
+        switch c {
+        case .stage, .commit, .simulateBoot: return flash && s.hasPartitions
+        case .markValid, .markInvalid, .eraseOTAData, .eraseLastBootApp, .toggleRollback:
+            return flash && s.layout.otadataPartition != nil
+        case .toggleIDF: return flash && s.layout.otadataPartition != nil
+        case .fixCRC: return s.layout.otadata != nil
+        case .undo: return s.document.canUndo || s.hex.editing
+        case .redo: return s.document.canRedo
+        default: return true
+        }
     }
 
     /// A key as shown to the user ("Tab", "^R", "PgDn", "▲").

@@ -71,6 +71,8 @@ public enum Update {
             s.scanProgress = (key, done)
         case .reopened(let doc):
             reopened(&s, doc)
+        case .searchSlice:
+            searchSlice(&s)
         }
         refresh(&s)
         effects += scanEffects(s)
@@ -146,6 +148,27 @@ public enum Update {
         case .toggleRollback: toggleRollback(&s)
         case .toggleIDF: toggleIDF(&s)
         case .fixCRC: fixCRC(&s)
+        case .search: s.prompt = Prompt(kind: .search(forward: true), text: s.lastSearch?.text ?? "")
+        case .searchNext, .searchPrevious:
+            guard let pattern = s.lastSearch else {
+                s.message = StatusMessage("no search yet: / searches for hex bytes (e9 ?? 02) or text", kind: .error)
+                return []
+            }
+            startSearch(&s, pattern, forward: c == .searchNext)
+        case .copy: openCopyBox(&s)
+        case .mark:
+            if s.hex.mark == nil {
+                s.hex.mark = s.hex.cursor
+                s.message = StatusMessage("mark set at \(Hex.short(s.hex.cursor)): move to select, y copies the selection, m clears")
+            } else {
+                s.hex.mark = nil
+                s.message = StatusMessage("mark cleared")
+            }
+        case .cancel:
+            if s.search != nil {
+                s.search = nil
+                s.message = StatusMessage("search stopped")
+            }
         case .up, .down, .left, .right, .pageUp, .pageDown, .home, .end: move(&s, c)
         case .activate: activate(&s)
         case .startEditing:
@@ -156,14 +179,18 @@ public enum Update {
         case .stopEditing:
             s.hex.editing = false
             s.hex.pendingNibble = nil
-        case .backspace, .clearInput, .complete, .submit, .confirm, .cancel, .force, .quitWithoutSaving:
+        case .backspace, .clearInput, .complete, .submit, .confirm, .force, .quitWithoutSaving:
             break
         }
         return []
     }
 
     static func focusOrder(_ s: AppState) -> [Pane] {
-        let wide = Layout.compute(width: s.width, height: s.height, state: s).mode == .wide
+        focusOrder(s, mode: Layout.compute(width: s.width, height: s.height, state: s).mode)
+    }
+
+    static func focusOrder(_ s: AppState, mode: Layout.Mode) -> [Pane] {
+        let wide = mode == .wide
         var panes: [Pane] = s.hasPartitions ? [.partitions, .otadata] : s.showsOTAPane ? [.otadata] : []
         panes += wide ? [.detail, .hex] : [.detail, .hex, .integrity]
         return panes
@@ -306,7 +333,10 @@ public enum Update {
     /// Puts the hex cursor at the start of the selected partition.
     static func followSelection(_ s: inout AppState) {
         guard let p = s.selectedPartition, s.document.count > 0 else { return }
-        s.hex.cursor = min(Int(p.entry.offset), s.document.count - 1)
+        // A partition beyond the end of the file (a table file, a partial dump) has no bytes to show:
+        // the cursor stays where it is rather than landing on the file's last byte.
+        guard p.entry.offset < UInt64(s.document.count) else { return }
+        s.hex.cursor = Int(p.entry.offset)
         s.hex.top = s.hex.cursor - s.hex.cursor % HexView.rowSize
         s.hex.pendingNibble = nil
         s.hex.editing = false
@@ -322,7 +352,9 @@ public enum Update {
             s.hex.cursor = min(s.document.count - 1, od.offset + s.otaSector * otadataSectorSize)
             s.hex.top = s.hex.cursor
             setFocus(&s, .hex)
-            s.message = StatusMessage("otadata sector \(s.otaSector): seq at +0, state at +24, CRC at +28 · e edits, f fixes the CRC")
+            s.hex.editing = true
+            s.hex.pendingNibble = nil
+            s.message = StatusMessage("editing otadata sector \(s.otaSector): seq at +0, state at +24, CRC at +28 · type hex digits, Esc when done (then f fixes the CRC)")
         default: break
         }
     }
@@ -478,6 +510,14 @@ public enum Update {
             s.previousOTA = otaBefore
             s.previousOTACause = cause
         }
+        // Back at the bytes last saved (an undo to the clean file): there is no change to show.
+        if let od = s.layout.otadataPartition, s.previousOTA != nil {
+            let lo = Int(od.offset), hi = min(s.document.count, lo + otadataSize)
+            if lo < hi, !s.unsavedRanges.contains(where: { $0.overlaps(lo..<hi) }) {
+                s.previousOTA = nil
+                s.previousOTACause = nil
+            }
+        }
     }
 
     static func reanalyze(_ s: inout AppState) {
@@ -513,29 +553,41 @@ public enum Update {
         let planner = OTAPlanner(document: s.document, layout: s.layout, settings: s.settings)
         var preview = PlanPreview(kind: kind, plan: nil, error: nil, after: nil, forced: force, canForce: false, image: image)
         let imageBytes = image ?? []
-        do throws(OTAError) {
+        /// The plan exactly as the CLI command makes it: `force` is the command's `--force`.
+        func make(_ force: Bool) throws(OTAError) -> OTAPlan {
             switch kind {
-            case .commit(let p):
-                do throws(OTAError) {
-                    preview.plan = try planner.setBoot(p, skipValidate: force)
-                } catch {
-                    guard error.code == "ESP_ERR_OTA_VALIDATE_FAILED" else { throw error }
-                    preview.error = error
-                    preview.canForce = true
-                }
-            case .markValid: preview.plan = try planner.markValid()
-            case .markInvalid: preview.plan = try planner.markInvalid()
-            case .eraseOTAData: preview.plan = try planner.eraseOTAData()
-            case .eraseLastBootApp: preview.plan = try planner.eraseLastBootApp()
+            case .commit(let p): return try planner.setBoot(p, skipValidate: force)
+            case .stage(let p, _): return try planner.stage(p, image: imageBytes, force: force)
+            case .markValid: return try planner.markValid()
+            case .markInvalid: return try planner.markInvalid()
+            case .eraseOTAData: return try planner.eraseOTAData()
+            case .eraseLastBootApp: return try planner.eraseLastBootApp()
             case .nextBoot:
                 let (decision, plan) = planner.nextBoot()
                 preview.decision = decision
-                preview.plan = plan
-            case .stage(let p, _):
-                // Plan past failed checks to show every check; confirming still needs F then.
-                let plan = try planner.stage(p, image: imageBytes, force: true)
-                preview.plan = plan
-                preview.canForce = plan.checks.contains { !$0.passed }
+                return plan
+            }
+        }
+        /// Commands whose CLI form has `--force` (set-boot, stage).
+        let forceable: Bool = switch kind {
+        case .commit, .stage: true
+        default: false
+        }
+        do throws(OTAError) {
+            do throws(OTAError) {
+                // The same preconditions as the CLI: without force, a refusal is a refusal.
+                preview.plan = try make(false)
+                preview.forced = false
+            } catch {
+                guard forceable else { throw error }
+                // What --force would do: if even that is refused, there is nothing to force.
+                let forcedPlan = try make(true)
+                preview.error = error
+                preview.canForce = true
+                if force {
+                    preview.plan = forcedPlan
+                    preview.forced = true
+                }
             }
         } catch {
             if case .plan = s.modal { s.modal = nil }
@@ -564,6 +616,25 @@ public enum Update {
             }
         case .info:
             if c == .cancel { s.modal = nil }
+            if c == .copy { openCopyBox(&s, preferEsptool: true) }
+        case .copy(var box):
+            switch c {
+            case .cancel: s.modal = nil
+            case .up: box.selected = max(0, box.selected - 1); box.hscroll = 0; s.modal = .copy(box)
+            case .down: box.selected = min(box.items.count - 1, box.selected + 1); box.hscroll = 0; s.modal = .copy(box)
+            case .left: box.hscroll = max(0, box.hscroll - 16); s.modal = .copy(box)
+            case .right:
+                let len = box.items.indices.contains(box.selected) ? box.items[box.selected].value.count : 0
+                box.hscroll = min(max(0, len - 8), box.hscroll + 16); s.modal = .copy(box)
+            case .home: box.hscroll = 0; s.modal = .copy(box)
+            case .confirm, .copy:
+                guard box.items.indices.contains(box.selected) else { break }
+                let item = box.items[box.selected]
+                s.modal = nil
+                s.message = StatusMessage("copied the \(item.label.split(separator: " ").first ?? "") to the clipboard (OSC 52; the terminal must allow it)", kind: .success)
+                return [.clipboard(item.value)]
+            default: break
+            }
         case .quitGuard:
             switch c {
             case .quitWithoutSaving: return quit(&s, status: 0)
@@ -603,13 +674,8 @@ public enum Update {
     static func confirmPlan(_ s: inout AppState, _ p: PlanPreview) {
         guard let plan = p.plan else {
             if p.canForce {
-                s.message = StatusMessage("refused: \(p.error?.message ?? "a check failed"). Press F to force it anyway.", kind: .error)
+                s.message = StatusMessage("refused: \(p.error.map { "\($0.code): \($0.message)" } ?? "a check failed"). Press F to force it anyway.", kind: .error)
             }
-            return
-        }
-        if case .stage = p.kind, p.canForce, !p.forced {
-            let failed = plan.checks.filter { !$0.passed }.map(\.name).joined(separator: ", ")
-            s.message = StatusMessage("check failed (\(failed)): press F to stage anyway, Esc to cancel", kind: .error)
             return
         }
         s.modal = nil
@@ -624,6 +690,13 @@ public enum Update {
         let before = s.historyIDs.count
         applyEdit(&s, plan.label) { doc throws(FlashDocument.EditError) in try doc.apply(plan) }
         guard s.historyIDs.count > before else { return }
+        defer {
+            if p.forced, var m = s.message {
+                m.text = "forced past \(p.error?.code ?? "a refused check"): " + m.text
+                m.kind = .error
+                s.message = m
+            }
+        }
         switch p.kind {
         case .stage(let part, let file):
             s.message = StatusMessage("staged \(file) into \(part) (not committed: c boots it next, w saves)", kind: .success)
@@ -661,6 +734,8 @@ public enum Update {
                 completed(&s, prefix: p.text, candidates: names)
             case .stagePath, .saveAs:
                 return [.completePath(p.text)]
+            case .search:
+                break
             }
         case .submit:
             return submit(&s, p)
@@ -675,6 +750,14 @@ public enum Update {
         case .goto:
             s.prompt = nil
             goto(&s, text)
+        case .search(let forward):
+            s.prompt = nil
+            guard let pattern = SearchPattern(p.text) else {
+                s.message = StatusMessage("type hex bytes (e9 ?? 02) or text to search for", kind: .error)
+                return []
+            }
+            s.lastSearch = pattern
+            startSearch(&s, pattern, forward: forward)
         case .stagePath(let partition):
             guard !text.isEmpty else { s.message = StatusMessage("type the path of an app image (Tab completes)", kind: .error); return [] }
             s.prompt = nil
@@ -707,14 +790,19 @@ public enum Update {
     /// Goes to `text`: a partition name (optionally `name+offset`) or an absolute offset.
     static func goto(_ s: inout AppState, _ text: String) {
         guard s.document.count > 0 else { return }
+        guard !text.isEmpty else {
+            s.message = StatusMessage("type an offset (0x…, decimal, K/M) or a partition name; nothing was moved", kind: .error)
+            return
+        }
         var target: Int?
         var partition: Int?
-        let parts = text.split(separator: "+", maxSplits: 1).map { String($0).trimmingWhitespace() }
-        if let i = s.layout.partitions.firstIndex(where: { $0.name == parts[0] }) {
+        let parts = text.split(separator: "+", maxSplits: 1, omittingEmptySubsequences: false).map { String($0).trimmingWhitespace() }
+        if let first = parts.first, let i = s.layout.partitions.firstIndex(where: { $0.name == first }) {
             let rel = parts.count > 1 ? Hex.parseInt(parts[1]) : 0
             if let rel {
+                let (sum, overflow) = Int(s.layout.partitions[i].entry.offset).addingReportingOverflow(rel)
                 partition = i
-                target = Int(s.layout.partitions[i].entry.offset) + rel
+                target = overflow ? -1 : sum
             }
         } else if let v = Hex.parseInt(text) {
             target = v
@@ -728,6 +816,12 @@ public enum Update {
             return
         }
         if let partition, partition != s.selected { s.selected = partition; s.detailScroll = 0 }
+        moveCursor(&s, to: t)
+    }
+
+    /// Puts the hex cursor on `t` (inside the image), a couple of lines below the top, and shows the hex pane.
+    static func moveCursor(_ s: inout AppState, to t: Int) {
+        guard t >= 0, t < s.document.count else { return }
         s.hex.cursor = t
         s.hex.pendingNibble = nil
         let rows = Layout.compute(width: s.width, height: s.height, state: s).hexRows
@@ -737,11 +831,79 @@ public enum Update {
         if s.focus != .hex { setFocus(&s, .hex) }
     }
 
+    // MARK: Search
+
+    /// Starts looking for `pattern` after (or before) the cursor; the run loop does the slices.
+    static func startSearch(_ s: inout AppState, _ pattern: SearchPattern, forward: Bool) {
+        guard s.document.count > 0 else { s.message = StatusMessage("the file is empty", kind: .error); return }
+        let origin = forward ? s.hex.cursor + 1 : s.hex.cursor - 1
+        s.search = SearchJob(pattern: pattern, forward: forward, origin: origin, position: forward ? origin : origin + 1)
+        s.message = nil
+    }
+
+    /// One slice of the running search (sent by the run loop between key presses).
+    static func searchSlice(_ s: inout AppState) {
+        guard var job = s.search else { return }
+        if let found = job.step(s.document) {
+            s.search = nil
+            moveCursor(&s, to: found)
+            let around = job.wrapped ? (job.forward ? " (wrapped around from the start)" : " (wrapped around from the end)") : ""
+            s.message = StatusMessage("found \(job.pattern.display) at 0x\(Hex.padded(found, 8))\(around) · n next, N previous", kind: .success)
+            return
+        }
+        if job.isFinished(s.document) {
+            s.search = nil
+            s.message = StatusMessage("\(job.pattern.display) not found in the image (\(Hex.short(s.document.count)) bytes)", kind: .error)
+            return
+        }
+        s.search = job
+    }
+
+    // MARK: Copy
+
+    /// The selection: from the mark to the cursor (inclusive), else the cursor's row; at most 4 KiB.
+    static func selection(_ s: AppState) -> Range<Int> {
+        let n = s.document.count
+        guard n > 0 else { return 0..<0 }
+        if let m = s.hex.mark {
+            let lo = min(m, s.hex.cursor), hi = min(n, max(m, s.hex.cursor) + 1)
+            return lo..<min(hi, lo + 4096)
+        }
+        let row = s.hex.cursor - s.hex.cursor % HexView.rowSize
+        return row..<min(n, row + HexView.rowSize)
+    }
+
+    static func openCopyBox(_ s: inout AppState, preferEsptool: Bool = false) {
+        var items: [CopyBox.Item] = []
+        if s.document.count > 0 {
+            items.append(CopyBox.Item(label: "offset", value: "0x" + Hex.padded(s.hex.cursor, 8)))
+            let r = selection(s)
+            let bytes = s.document.bytes(r).map { Hex.padded($0, 2) }.joined(separator: " ")
+            items.append(CopyBox.Item(label: "bytes \(Hex.short(r.lowerBound))–\(Hex.short(r.upperBound - 1)) (\(r.count), hex)", value: bytes))
+        }
+        if let cmd = s.lastEsptoolCommand, !cmd.isEmpty {
+            items.append(CopyBox.Item(label: "esptool command (the regions the last save changed)", value: cmd))
+        }
+        guard !items.isEmpty else { s.message = StatusMessage("nothing to copy", kind: .error); return }
+        var box = CopyBox(items: items)
+        if preferEsptool { box.selected = items.count - 1 }
+        s.modal = .copy(box)
+    }
+
     // MARK: Saving
 
     static func saved(_ s: inout AppState, _ r: ImageSaver.Result, inPlace: Bool) -> [Effect] {
         s.savedID = s.currentID
         s.lastSavedPath = r.path
+        if !r.esptoolCommand.isEmpty { s.lastEsptoolCommand = r.esptoolCommand }
+        // What is on disk now: the input plus these sectors.
+        var saved: [Int: [UInt8]] = [:]
+        for range in s.document.changedRanges {
+            for lo in stride(from: range.lowerBound, to: range.upperBound, by: FlashDocument.sectorSize) {
+                saved[lo / FlashDocument.sectorSize] = s.document.bytes(lo..<min(range.upperBound, lo + FlashDocument.sectorSize))
+            }
+        }
+        s.savedSectors = saved
         var lines: [Span] = [Span("Saved \(r.path) (\(s.document.count) bytes).", role: .valid, bold: true)]
         if let b = r.backup { lines.append(Span("The original is kept as \(b).")) }
         if r.changedRanges.isEmpty {
@@ -751,8 +913,7 @@ public enum Update {
             lines.append(Span("Changed sectors: \(ranges)"))
             if !r.esptoolCommand.isEmpty {
                 lines.append(Span(""))
-                lines.append(Span("To flash only the changes:", role: .dim))
-                lines.append(Span(r.esptoolCommand, role: .accent))
+                lines.append(Span("To flash only the changes: y shows the esptool command on one line and copies it.", role: .dim))
             }
         }
         if inPlace { lines.append(Span("The file was replaced; the edit history starts again from it.", role: .dim)) }
@@ -771,6 +932,7 @@ public enum Update {
         s.historyIDs = []
         s.redoIDs = []
         s.savedID = 0
+        s.savedSectors = [:]
         s.scans = [:]
         s.runs.clear()
         reanalyze(&s)

@@ -18,6 +18,10 @@ public final class Program {
     public private(set) var deferred: [ScanKey] = []
     /// Called for ``Effect/redraw``.
     public var onRedraw: () -> Void = {}
+    /// Called for ``Effect/clipboard(_:)``: the terminal writes OSC 52.
+    public var onClipboard: (String) -> Void = { _ in }
+    /// What the clipboard was last asked to hold (tests read it).
+    public private(set) var clipboard: String?
 
     public init(state: AppState) {
         self.state = state
@@ -25,6 +29,25 @@ public final class Program {
 
     /// The exit status once the program asked to quit.
     public var exitStatus: Int32? { state.exitStatus }
+
+    /// Exit status when the input file changed on disk under the program (EX_TEMPFAIL, as the CLI's).
+    public static let fileChangedStatus: Int32 = 75
+
+    /// Set when the input file shrank while open (reads past its new end were answered with zeros by
+    /// the file guard): nothing shown from then on is the file's content, so the program stops.
+    public private(set) var fileChangedMessage: String?
+
+    /// Checks the input file's guard; after a fault, ends the program with ``fileChangedStatus``.
+    /// Returns true when it did.
+    @discardableResult
+    public func checkInputFile() -> Bool {
+        guard fileChangedMessage == nil, let f = state.document.file, f.changedWhileOpen else { return fileChangedMessage != nil }
+        let unsaved = state.isDirty ? " Unsaved edits were dropped: they were made over bytes that are no longer the file's." : ""
+        fileChangedMessage = "\(f.path): the file shrank on disk while it was open (truncated or rewritten by another program); "
+            + "what it holds now is not what was shown, so FlashScope stopped.\(unsaved) Open it again."
+        state.exitStatus = Self.fileChangedStatus
+        return true
+    }
 
     /// Applies an action and performs its immediate effects (and theirs, recursively).
     public func send(_ action: Action) {
@@ -51,13 +74,18 @@ public final class Program {
     public static let scanStep = 4 << 20
 
     /// Whether deferred work is waiting.
-    public var hasDeferredWork: Bool { job != nil || !deferred.isEmpty }
+    public var hasDeferredWork: Bool { job != nil || !deferred.isEmpty || state.search != nil }
 
     /// Does one step of deferred work: a slice of the wanted region scan. Returns false when
     /// there was nothing to do. A scan that is no longer wanted (the selection moved) is dropped;
     /// one whose bytes changed meanwhile starts again.
     @discardableResult
     public func runDeferred() -> Bool {
+        // A running search goes first: the user is waiting for it.
+        if state.search != nil {
+            send(.searchSlice)
+            return true
+        }
         let wanted = Set(Update.scanEffects(state).compactMap { e -> ScanKey? in if case .scan(let k) = e { k } else { nil } })
         deferred.removeAll { !wanted.contains($0) }
         if let j = job, !wanted.contains(j.key) { job = nil }
@@ -118,6 +146,10 @@ public final class Program {
         case .redraw:
             onRedraw()
             return nil
+        case .clipboard(let text):
+            clipboard = text
+            onClipboard(text)
+            return nil
         case .quit:
             return nil
         }
@@ -154,6 +186,13 @@ public final class Program {
     }
 }
 
+/// Milliseconds from a monotonic clock.
+func monotonicMs() -> Int {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return t.tv_sec * 1000 + t.tv_nsec / 1_000_000
+}
+
 /// The interactive loop over any ``TerminalBackend`` (ncurses in the app, a memory terminal in
 /// tests): read an event, update, draw; deferred scans run between key presses.
 ///
@@ -165,6 +204,8 @@ public func runLoop(_ terminal: some TerminalBackend, _ program: Program) -> Int
     var (w, h) = terminal.size()
     program.send(.resize(width: w, height: h))
     var dirty = true
+    // While a search runs, its progress is redrawn at most every 100 ms (keys redraw at once).
+    var lastProgressDraw = monotonicMs()
     while program.exitStatus == nil {
         if let sig = terminal.pendingSignal() {
             program.send(.signal(sig))
@@ -175,9 +216,18 @@ public func runLoop(_ terminal: some TerminalBackend, _ program: Program) -> Int
             terminal.draw(render(program.state, size: (w, h)))
             dirty = false
         }
+        // The frame (or a scan) read bytes the file no longer has: stop before showing more of them.
+        if program.checkInputFile() { break }
         // Background work goes one slice at a time between polls for input.
+        let searching = program.state.search != nil
         let busy = program.runDeferred()
-        if busy { dirty = true }
+        if program.checkInputFile() { break }
+        if busy {
+            if !searching || program.state.search == nil || monotonicMs() - lastProgressDraw >= 100 {
+                dirty = true
+                lastProgressDraw = monotonicMs()
+            }
+        }
         guard let event = terminal.readEvent(timeoutMs: busy ? 0 : 250) else { continue }
         switch event {
         case .key(let k): program.send(.key(k))

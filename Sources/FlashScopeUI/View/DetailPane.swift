@@ -13,7 +13,9 @@ enum DetailPane {
 
     static func draw(_ buf: inout ScreenBuffer, _ s: AppState, _ rect: Rect) {
         let sep = " \(s.glyphs.middleDot) "
+        // Facts wrap at their separators, then at spaces: nothing is cut at the pane's edge.
         let all = lines(s, width: rect.width - 2).flatMap { flow($0, width: rect.width - 2, separator: sep) }
+            .flatMap { $0.wrapped(to: rect.width - 2) }
         let maxScroll = max(0, all.count - rect.height)
         let scroll = min(s.detailScroll, maxScroll)
         for (i, spans) in all.dropFirst(scroll).prefix(rect.height).enumerated() {
@@ -60,6 +62,7 @@ enum DetailPane {
         let dot = " \(g.middleDot) "
         guard let p = s.selectedPartition else {
             if let img = s.layout.image { return imageLines(s, img, partitionSize: nil) }
+            if s.layout.kind == .flashImage, s.layout.encryption != nil || !s.layout.strayOTA.isEmpty { return encryptedLines(s) }
             return [[Span("no partition selected", role: .dim)]]
         }
         let e = p.entry
@@ -84,7 +87,7 @@ enum DetailPane {
             out.append([Span("\(g.crossMark) overlaps \(others.joined(separator: ", "))", role: .invalid, bold: true)])
         }
         let r = Derived.range(s, p)
-        let changed = s.document.changedRanges.filter { $0.overlaps(r) }
+        let changed = s.unsavedRanges.filter { $0.overlaps(r) }
         if !changed.isEmpty {
             var line = [Span("\(g.changedMark) unsaved changes", role: .staged)]
             for r in changed.prefix(4) { line.append(Span(dot + "\(Hex.short(r.lowerBound))–\(Hex.short(r.upperBound - 1))", role: .staged)) }
@@ -115,7 +118,7 @@ enum DetailPane {
             if n.used == 0 { out.append([Span("erased: no key stored", role: .erased)]) }
             out.append([Span("(page states from the page headers; entries are not decoded)", role: .dim)])
         }
-        if !e.isApp {
+        if !e.isApp, !r.isEmpty {
             if let scan = s.scans[ScanKey(r)] {
                 out.append(scan.erased ? [Span("erased: every byte is 0xff", role: .erased)]
                                        : [Span("holds data", role: .normal), Span(dot + "CRC-32 \(Hex.padded(scan.crc32, 8))", role: .dim)])
@@ -129,6 +132,33 @@ enum DetailPane {
             for d in diags {
                 let role: Role = d.severity == .error ? .invalid : d.severity == .warning ? .warning : .dim
                 out.append([Span("\(d.severity.rawValue) ", role: role), Span("@\(Hex.short(d.offset ?? 0)) ", role: .dim), Span(d.message)])
+            }
+        }
+        return out
+    }
+
+    /// A dump without a readable table: where the ciphertext is and the plaintext otadata-like
+    /// sectors the engine found (the same facts `info` prints).
+    static func encryptedLines(_ s: AppState) -> [[Span]] {
+        let g = s.glyphs
+        let l = s.layout
+        var out: [[Span]] = []
+        if let enc = l.encryption {
+            out.append([Span("Flash encryption likely", role: .warning, bold: true),
+                        Span(": bootloader and table are not readable (ciphertext)", role: .dim)])
+            for r in enc.highEntropy {
+                out.append([Span("  encrypted ", role: .warning), Span("\(Hex.short(r.lowerBound))–\(Hex.short(r.upperBound - 1))"),
+                            Span(" (\(TextReport.size(r.count)), random-looking bytes)", role: .dim)])
+            }
+            out.append([Span("esptool read-flash returns ciphertext; the device decrypts with a key only it has", role: .dim)])
+        }
+        if !l.strayOTA.isEmpty {
+            out.append([Span("Otadata-like sectors outside any partition", role: .header)])
+            for st in l.strayOTA {
+                let e = st.entry
+                out.append([Span("  otadata-like sector @\(Hex.short(st.offset))"), Span(" seq \(e.seq) \(OTAState.name(e.state))"),
+                            Span(" crc \(Hex.padded(e.crc, 8)) ", role: .dim),
+                            e.crcOK ? Span(String(g.check), role: .valid) : Span(String(g.crossMark), role: .invalid)])
             }
         }
         return out
@@ -190,18 +220,22 @@ enum DetailPane {
     static func otadataLines(_ s: AppState) -> [[Span]] {
         guard let o = s.layout.otadata else { return [[Span("otadata is not in the file", role: .warning)]] }
         let g = s.glyphs
+        let dot = " \(g.middleDot) "
         var out: [[Span]] = [[Span("two esp_ota_select_entry_t, one per 4 KiB sector (see the OTA data pane)", role: .dim)]]
         for (k, e) in o.entries.enumerated() {
             guard let e else { continue }
             let at = o.offset + k * otadataSectorSize
             let bytes = e.bytes()
             out.append([Span("sector \(k) @\(Hex.short(at))", role: .header),
-                        Span(o.activeSector == k ? " \(g.arrowLeft) active" : "", role: .boot)])
-            out.append([Span("  seq ", role: .dim), Span(Hex.bytes(Array(bytes[0..<4])), role: .accent),
-                        Span("  label ", role: .dim), Span(OTAPane.labelText(e.seqLabel, g), role: .dim)])
-            out.append([Span("  state ", role: .dim), Span(Hex.bytes(Array(bytes[24..<28])), role: .accent),
-                        Span(" (\(OTAState.name(e.state)))"),
-                        Span("  crc ", role: .dim), Span(Hex.bytes(Array(bytes[28..<32])), role: e.crcOK ? .valid : (e.seq == 0xFFFF_FFFF ? .erased : .invalid))])
+                        Span(Derived.activeSector(s) == k ? " \(g.arrowLeft) active" : "", role: .boot)])
+            // Values as numbers; the raw little-endian bytes are labelled as bytes.
+            let seqText = e.seq == 0xFFFF_FFFF ? "erased (ffffffff)" : "\(e.seq)"
+            out.append([Span("  seq ", role: .dim), Span(seqText, role: .accent), Span(dot + "bytes " + Array(bytes[0..<4]).map { Hex.padded($0, 2) }.joined(separator: " "), role: .dim),
+                        Span(dot + "label ", role: .dim), Span(OTAPane.labelText(e.seqLabel, g), role: .dim)])
+            out.append([Span("  state ", role: .dim), Span(OTAState.name(e.state), role: .accent),
+                        Span(dot + "bytes " + Array(bytes[24..<28]).map { Hex.padded($0, 2) }.joined(separator: " "), role: .dim)])
+            out.append([Span("  crc ", role: .dim), Span(Hex.padded(e.crc, 8), role: e.crcOK ? .valid : (e.seq == 0xFFFF_FFFF ? .erased : .invalid)),
+                        Span(e.seq == 0xFFFF_FFFF ? "" : (e.crcOK ? " = " : " \(g.notEqual) ") + Hex.padded(e.expectedCRC, 8) + " (CRC-32 of seq)", role: .dim)])
         }
         if let prev = s.previousOTA, let cause = s.previousOTACause {
             out.append([Span("last change: \(cause)", role: .changed)])

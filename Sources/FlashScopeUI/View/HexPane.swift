@@ -57,9 +57,10 @@ enum HexPane {
                 continue
             }
             let bytes = doc.bytes(line.start..<min(line.end, line.start + 16))
-            let rowChanged = doc.isChanged(line.start) || doc.isChanged(line.start + 15)
+            // Marked: bytes that differ from what was last saved (the input before any save).
+            let rowChanged = s.mayBeUnsaved(line.start) || s.mayBeUnsaved(line.start + 15)
             buf.put(Hex.padded(line.start, 8), x: rect.x + offsetColumn, y: y, role: line.start == s.hex.cursor / 16 * 16 ? .accent : .dim)
-            if rowChanged, (0..<bytes.count).contains(where: { doc.originalByte(at: line.start + $0) != bytes[$0] }) {
+            if rowChanged, (0..<bytes.count).contains(where: { s.savedByte(at: line.start + $0) != bytes[$0] }) {
                 buf.put(String(g.changedMark), x: rect.x, y: y, role: .staged)
             }
             if showASCII {
@@ -68,7 +69,7 @@ enum HexPane {
             for (j, b) in bytes.enumerated() {
                 let offset = line.start + j
                 let isCursor = offset == s.hex.cursor
-                let staged = rowChanged && doc.originalByte(at: offset) != b
+                let staged = rowChanged && s.savedByte(at: offset) != b
                 let mark = marks.first { $0.range.contains(offset) }?.role
                 var role: Role = mark ?? byteRole(b)
                 var bold = false

@@ -23,25 +23,39 @@ enum IntegrityPane {
             var spans: [Span] = [Span(group[0].label.padded(to: labelWidth), role: .header)]
             for (i, c) in group.enumerated() {
                 if i > 0 { spans.append(Span(" \(g.middleDot) ", role: .dim)) }
-                spans += checkSpans(c, g, digestWidth: wide ? 16 : 12)
+                // Whole digests when the pane has the room for stored = computed side by side.
+                spans += checkSpans(c, g, digestWidth: wide ? (rect.width >= 2 * 64 + labelWidth + 24 ? 64 : 16) : 12)
             }
             lines.append(spans)
         }
+        // What gen_esp32part would refuse to build (the same findings `info` prints).
+        for f in s.layout.table?.toolFindings ?? [] {
+            lines.append([Span("gen_esp32part".padded(to: labelWidth), role: .header), Span("\(g.crossMark) \(f)", role: .invalid)])
+        }
         if let crc = Derived.regionCRC(s) {
-            var spans: [Span] = [Span(crc.label.padded(to: labelWidth), role: .header)]
-            if let v = crc.value {
-                spans.append(Span(v, role: .accent, bold: true))
-                let r = s.selectedRange ?? 0..<0
-                let whole = "whole partition, \(TextReport.size(r.count)) at \(Hex.short(r.lowerBound))"
-                spans.append(Span(crc.erased ? "  (\(whole): every byte 0xff)" : "  (\(whole); nothing stores it)", role: .dim))
-            } else {
+            var spans: [Span] = [Span(crc.label.padded(to: max(labelWidth, crc.label.count + 1)), role: .header)]
+            switch crc.value {
+            case .done(let scan, let r, let whole, let size):
+                spans.append(Span(Hex.padded(scan.crc32, 8), role: .accent, bold: true))
+                let over = whole
+                    ? "whole partition, \(TextReport.size(r.count)) at \(Hex.short(r.lowerBound))"
+                    : "over the \(r.count) bytes in this dump, \(Hex.short(r.lowerBound))–\(Hex.short(r.upperBound - 1)); the partition is \(TextReport.size(size)), the dump ends at \(Hex.short(r.upperBound))"
+                spans.append(Span(scan.erased ? "  (\(over): every byte 0xff)" : "  (\(over); nothing stores it)", role: whole ? .dim : .warning))
+            case .pending:
                 var text = "computing\(g.ellipsis)"
                 if let (key, done) = s.scanProgress, key == ScanKey(s.selectedRange ?? 0..<0), key.range.count > 0 {
                     text += " \(done * 100 / key.range.count)%"
                 }
                 spans.append(Span(text, role: .dim))
+            case .notInFile(let end):
+                spans.append(Span("not computed: the partition is not in this file (it ends at \(Hex.short(end)))", role: .warning))
             }
             lines.append(spans)
+        }
+        if let enc = s.layout.encryption {
+            let ranges = enc.highEntropy.prefix(3).map { "\(Hex.short($0.lowerBound))–\(Hex.short($0.upperBound - 1))" }.joined(separator: ", ")
+            lines.append([Span("encrypted".padded(to: labelWidth), role: .header),
+                          Span("not checkable: ciphertext at \(ranges)\(enc.highEntropy.count > 3 ? ", \(g.ellipsis)" : "")", role: .warning)])
         }
         if lines.isEmpty { lines.append([Span("nothing to check in this file", role: .dim)]) }
         let rows = rect.height

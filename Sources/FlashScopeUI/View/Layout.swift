@@ -8,10 +8,14 @@ import ScreenKit
 /// - wide (118×34 and up): the map gets a scale, detail and hex sit side by side, and the
 ///   integrity pane is always shown below them.
 public struct Layout {
-    public enum Mode: Sendable, Equatable { case tooSmall, compact, wide }
+    public enum Mode: Sendable, Equatable { case tooSmall, single, compact, wide }
 
-    public static let minimumWidth = 80
-    public static let minimumHeight = 24
+    /// Below this nothing useful fits: a "too small" notice.
+    public static let minimumWidth = 40
+    public static let minimumHeight = 12
+    /// From here the compact layout (two panes side by side); below it, one pane at a time.
+    public static let compactWidth = 80
+    public static let compactHeight = 24
     static let wideWidth = 118
     static let wideHeight = 34
     /// Columns of a full hex line: offset, 16 bytes in two groups, ASCII between bars.
@@ -56,11 +60,38 @@ public struct Layout {
     public static func compute(width: Int, height: Int, state s: AppState) -> Layout {
         var l = Layout(mode: .tooSmall, width: width, height: height)
         guard width >= minimumWidth, height >= minimumHeight else { return l }
-        l.mode = width >= wideWidth && height >= wideHeight ? .wide : .compact
         l.frame = Rect(x: 0, y: 0, width: width, height: height - 1)
         l.statusRow = height - 1
         l.bottomBorder = height - 2
         let inner = width - 2
+        guard width >= compactWidth, height >= compactHeight else {
+            // One pane at a time under the header, boot line and map; Tab cycles through them.
+            l.mode = .single
+            l.bootRow = 1
+            l.mapBar = Rect(x: 1, y: 2, width: inner, height: 1)
+            l.upperDivider = 3
+            l.lowerDivider = 3
+            let area = Rect(x: 1, y: 4, width: inner, height: max(1, l.bottomBorder - 4))
+            let hidden = Rect(x: width - 1, y: l.bottomBorder, width: 0, height: 0)
+            l.partitions = hidden
+            l.otadata = hidden
+            l.upperSplit = width - 1
+            switch s.focus {
+            case .partitions: l.partitions = area
+            case .otadata: l.otadata = area
+            case .detail: l.detail = area
+            case .hex: l.hex = area
+            case .integrity: l.integrity = area
+            }
+            var x = 2
+            for pane in Update.focusOrder(s, mode: .single) {
+                let w = shortTitle(pane).count + 2
+                l.tabs.append((pane, x..<(x + w)))
+                x += w + 1
+            }
+            return l
+        }
+        l.mode = width >= wideWidth && height >= wideHeight ? .wide : .compact
 
         // Rows the upper panes want: a header plus a row per partition; the OTA grid needs 7,
         // plus one for the previous values after an edit.
@@ -130,6 +161,17 @@ public struct Layout {
             }
         }
         return l
+    }
+
+    /// Pane names short enough for the tab row of a 40-column terminal.
+    static func shortTitle(_ p: Pane) -> String {
+        switch p {
+        case .partitions: "Parts"
+        case .otadata: "OTA"
+        case .detail: "Detail"
+        case .hex: "Hex"
+        case .integrity: "Checks"
+        }
     }
 
     /// Lines the integrity pane shows for the state.

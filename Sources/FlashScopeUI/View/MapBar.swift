@@ -4,7 +4,7 @@ import ScreenKit
 
 /// The proportional bar of the whole flash: bootloader, table, every partition, free space.
 enum MapBar {
-    enum Kind { case bootloader, table, app, data, free, missing }
+    enum Kind { case bootloader, table, app, data, free, missing, encrypted }
 
     struct Region {
         var range: Range<Int>
@@ -23,6 +23,8 @@ enum MapBar {
 
     /// Bytes the bar covers: the file, or further when the table describes a bigger flash.
     static func total(_ s: AppState) -> Int {
+        // A lone table, app or otadata file: the bar is the file, not the flash its rows describe.
+        guard s.layout.kind == .flashImage else { return max(1, s.document.count) }
         let ends = s.layout.partitions.map { Int(min($0.entry.end, UInt64(Int.max))) }
         let flash = s.layout.kind == .flashImage ? (s.layout.bootloader?.image.flash.flashSize ?? 0) : 0
         return max(s.document.count, ends.max() ?? 0, flash)
@@ -57,6 +59,16 @@ enum MapBar {
             let lo = Int(p.entry.offset), hi = Int(min(p.entry.end, UInt64(Int.max)))
             let labels = abbreviations(p.name)
             named.append(Region(range: lo..<hi, kind: p.entry.isApp ? .app : .data, labels: labels, partition: p.name))
+        }
+        // A flash-encrypted dump: the engine's ciphertext ranges and the plaintext otadata-like sectors
+        // it found outside any partition (`info` lists both).
+        if l.table == nil {
+            for r in l.encryption?.highEntropy ?? [] {
+                named.append(Region(range: r, kind: .encrypted, labels: ["encrypted", "enc", "E"]))
+            }
+            for stray in l.strayOTA {
+                named.append(Region(range: stray.offset..<(stray.offset + otadataSectorSize), kind: .data, labels: ["otadata?", "od?", "o"]))
+            }
         }
         named.sort { $0.range.lowerBound < $1.range.lowerBound }
         // Gaps between named regions (drop overlaps: the earlier one wins the columns).
@@ -163,6 +175,7 @@ enum MapBar {
             case .data: (g.blockMedium, .data)
             case .free: (g.middleDot, .free)
             case .missing: (g.blockLight, .dim)
+            case .encrypted: (g.blockLight, .warning)
             }
             // A label with at least one fill column on each side, centred; else the longest that
             // leaves one fill column as a separator from the neighbour; else whatever fits.

@@ -15,6 +15,8 @@ enum Modals {
         case .info(let title, let spans, let isError):
             let lines = spans.flatMap { wrap($0, width: min(l.width - 6, 86)) }
             box(&buf, s, title: isError ? "\(g.crossMark) \(title)" : title, lines: lines, hints: footer(s), preferredWidth: 90, scroll: 0)
+        case .copy(let box):
+            drawCopyBox(&buf, s, box)
         case .quitGuard:
             let n = s.unsavedEditCount.map { "\($0) edit\($0 == 1 ? "" : "s")" } ?? "Changes"
             let lines: [[Span]] = [
@@ -29,9 +31,11 @@ enum Modals {
 
     /// A centred box with a title, scrollable lines and key hints on its last inner row.
     static func box(_ buf: inout ScreenBuffer, _ s: AppState, title: String, lines: [[Span]], hints: [KeyHint],
-                    preferredWidth: Int, scroll: Int, fullHeight: Bool = false) {
+                    preferredWidth: Int, scroll: Int, fullHeight: Bool = false, wrap: Bool = true) {
         let g = s.glyphs
         let w = min(buf.width - 2, max(preferredWidth, 40))
+        // Every fact is wrapped onto the next row rather than cut at the box's edge.
+        let lines = wrap ? lines.flatMap { $0.wrapped(to: max(1, w - 4)) } : lines
         let maxH = buf.height - 2
         let h = fullHeight ? maxH : min(maxH, lines.count + 4)
         let rect = buf.area.centered(width: w, height: h)
@@ -48,6 +52,26 @@ enum Modals {
             if first < maxScroll { buf.put(String(g.arrowDown), x: inner.maxX - 1, y: inner.y + bodyRows - 1, role: .dim) }
         }
         buf.drawKeyHints(hints, x: inner.x + 1, y: inner.maxY - 1, width: inner.width - 2)
+    }
+
+    /// Each value on one line (never wrapped: a command must paste as one line), scrolled sideways.
+    static func drawCopyBox(_ buf: inout ScreenBuffer, _ s: AppState, _ copy: CopyBox) {
+        let g = s.glyphs
+        let w = min(buf.width - 2, 100)
+        let inner = w - 4
+        var lines: [[Span]] = []
+        for (i, item) in copy.items.enumerated() {
+            let isSel = i == copy.selected
+            lines.append([Span(isSel ? "\(g.arrowRight) " : "  ", role: .accent, bold: true), Span(item.label, role: isSel ? .header : .dim)])
+            let shift = isSel ? min(copy.hscroll, max(0, item.value.count - 1)) : 0
+            var text = String(item.value.dropFirst(shift))
+            let more = text.count > inner - 4
+            if more { text = String(text.prefix(inner - 5)) }
+            lines.append([Span(shift > 0 ? "  \(g.arrowLeft)" : "   ", role: .dim), Span(text, role: isSel ? .selected : .normal),
+                          Span(more ? String(g.arrowRight) : "", role: .dim)])
+        }
+        lines.append([Span("Copied with OSC 52: the terminal (or tmux with set-clipboard on) puts it on the clipboard.", role: .dim)])
+        box(&buf, s, title: "Copy", lines: lines, hints: footer(s), preferredWidth: 100, scroll: 0, wrap: false)
     }
 
     /// Words of `text` in lines of at most `width` columns.
@@ -88,7 +112,7 @@ enum Modals {
             out += wrapWords(text, width: width).map { [Span($0, role: .dim)] }
         }
         out.append([])
-        let order: [KeyContext] = [.global, .partitions, .otadata, .hex, .hexEdit, .detail, .plan, .prompt, .quitGuard]
+        let order: [KeyContext] = [.global, .partitions, .otadata, .hex, .hexEdit, .detail, .plan, .prompt, .copy, .quitGuard]
         for context in order {
             let bindings = KeyMap.bindings.filter { $0.context == context }
             guard !bindings.isEmpty else { continue }
@@ -105,6 +129,33 @@ enum Modals {
             out.append([])
         }
         out.append([Span("Mouse: click a partition row, a map segment, an otadata sector or a hex byte.", role: .dim)])
+        out.append([])
+        out += legendLines(s, width: width)
+        return out
+    }
+
+    /// What the glyphs on the screen mean (in the glyph set in use).
+    static func legendLines(_ s: AppState, width: Int) -> [[Span]] {
+        let g = s.glyphs
+        let entries: [(String, String)] = [
+            (String(g.middleDot), "hex text column: a 0x00 byte; elsewhere it separates facts"),
+            (g.isUnicode ? "×" : ".", "hex text column: an erased 0xff byte" + (g.isUnicode ? "" : " (ASCII: any unprintable byte is .)")),
+            (String(g.crossMark), "a check failed (stored differs from computed), or nothing boots"),
+            (String(g.check), "a check passed: stored equals computed"),
+            (String(g.changedMark), "changed and not saved (a partition row, a hex row, the header's count)"),
+            (String(g.arrowRight), "the partition the bootloader starts (partition row, boot line); in the otadata row, the slot the active sector selects"),
+            (String(g.arrowLeft), "OTA data pane: the active sector, the one the bootloader decides with"),
+            (String(g.dash), "not applicable (an erased seq has no CRC to check)"),
+            ("*", "hex pane: a run of identical rows, collapsed"),
+        ]
+        var out: [[Span]] = [[Span("Glyphs", role: .header)]]
+        for (glyph, meaning) in entries {
+            var first = true
+            for piece in wrapWords(meaning, width: max(10, width - 8)) {
+                out.append([Span("  " + (first ? glyph : "").padded(to: 6), role: .accent, bold: true), Span(piece)])
+                first = false
+            }
+        }
         return out
     }
 
@@ -114,7 +165,9 @@ enum Modals {
         let g = s.glyphs
         let dot = " \(g.middleDot) "
         var out: [[Span]] = []
-        var head: [Span] = [Span(p.plan?.function ?? functionName(p.kind), role: .accent, bold: true)]
+        var function = p.plan?.function ?? functionName(p.kind)
+        if case .nextBoot = p.kind, p.plan?.isNoOp == true { function = "bootloader: nothing to write on this boot" }
+        var head: [Span] = [Span(function, role: .accent, bold: true)]
         if p.kind.usesSettings {
             head.append(Span(dot + "ESP-IDF v\(s.settings.idf == .v6 ? "6" : "5") rules" + dot + "rollback \(s.settings.rollback ? "on" : "off")", role: .dim))
         }
@@ -122,8 +175,16 @@ enum Modals {
         if let e = p.error {
             out.append([Span("\(g.crossMark) \(e.code)", role: .invalid, bold: true), Span(": \(e.message)")])
             if p.canForce && !p.forced {
-                out.append([Span("F forces it anyway (esp_ota_set_boot_partition_skip_validate); the bootloader will still verify the image.", role: .warning)])
+                let how: String = switch p.kind {
+                case .commit: "F forces it anyway (as set-boot --force: esp_ota_set_boot_partition without the image check); the bootloader will still verify the image."
+                case .stage: "F forces it anyway (as stage --force); a device would refuse it with this error."
+                default: "F forces it anyway."
+                }
+                out.append([Span(how, role: .warning)])
             }
+        }
+        if p.forced {
+            out.append([Span("forced", role: .invalid, bold: true), Span(": applied past ESP-IDF's refusal" + (p.error.map { " (\($0.code))" } ?? ""), role: .warning)])
         }
         guard let plan = p.plan else { return out }
 
@@ -152,7 +213,7 @@ enum Modals {
         let od = s.layout.otadataPartition
         let odRange = od.map { Int($0.offset)..<(Int($0.offset) + Int($0.size)) }
         for c in plan.otadataChanges {
-            let active = s.layout.otadata?.activeSector
+            let active = Derived.activeSector(s)
             var title = "otadata sector \(c.sector) @\(Hex.short(c.offset))"
             if let a = active { title += a == c.sector ? " (the active sector)" : " (active: sector \(a))" }
             out.append([Span(title, role: .header)])

@@ -49,7 +49,7 @@ enum OTAPane {
         let cols = [c0, c1]
         let slots = s.layout.bootSlots
         // The sector the bootloader decides with (after its own rollback writes), else the app's view.
-        let active = s.layout.boot?.activeSector ?? data.activeSector
+        let active = Derived.activeSector(s)
         let bootWrites = s.layout.boot?.writes ?? []
         let labelX = rect.x + 1
 
@@ -85,7 +85,8 @@ enum OTAPane {
             }
             let erasedSeq = e.seq == 0xFFFF_FFFF
             cell(erasedSeq ? "ffffffff" : String(e.seq), erasedSeq ? .erased : .normal, changed: changedEntry && before?.seq != e.seq)
-            let stateName = OTAState.name(e.state).count <= w ? OTAState.name(e.state) : shortState(e.state)
+            // The full name; a narrow column ends it with an ellipsis rather than cutting it silently.
+            let stateName = OTAState.name(e.state)
             cell(stateName, e.state == OTAState.undefined ? .dim : stateRole(e.state),
                  changed: changedEntry && before?.state != e.state)
             // Stored CRC with the verdict, then the CRC the bootloader computes over seq.
@@ -99,8 +100,14 @@ enum OTAPane {
             }
             let relation = erasedSeq ? "" : (e.crcOK ? "= " : "\(g.notEqual) ")
             cell(relation + Hex.padded(e.expectedCRC, 8), erasedSeq ? .dim : (e.crcOK ? .dim : .invalid))
-            if let why = e.invalidReason {
-                let short = why.hasPrefix("CRC") ? "bad CRC" : why.hasPrefix("state ") ? String(why.dropFirst(6)) : why.hasPrefix("seq") ? "seq erased" : why
+            if e.status != .valid {
+                let short: String = switch e.status {
+                case .crcMismatch: "bad CRC"
+                case .stateInvalid: "INVALID"
+                case .stateAborted: "ABORTED"
+                case .seqErased: "seq erased"
+                case .erased, .valid: "erased"
+                }
                 cell(e.isErased ? "erased" : "no: \(short)", e.isErased ? .erased : .invalid)
             } else if let w = bootWrites.first(where: { $0.sector == k }) {
                 cell(w.why == .abortPending ? "yes, aborts" : w.why == .markPending ? "yes, pending" : "yes", .warning)

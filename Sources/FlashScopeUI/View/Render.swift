@@ -21,8 +21,8 @@ public func render(_ state: AppState, size: (width: Int, height: Int)) -> Screen
         return buf
     }
     Screen.drawFrame(&buf, s, l)
-    PartitionsPane.draw(&buf, s, l)
-    OTAPane.draw(&buf, s, l)
+    if l.mode != .single || s.focus == .partitions { PartitionsPane.draw(&buf, s, l) }
+    if l.mode != .single || s.focus == .otadata { OTAPane.draw(&buf, s, l) }
     MapBar.draw(&buf, s, l)
     if let r = l.detail { DetailPane.draw(&buf, s, r) }
     if let r = l.hex { HexPane.draw(&buf, s, r) }
@@ -89,6 +89,21 @@ enum Screen {
         buf.drawBox(l.frame, glyphs: g)
         drawHeader(&buf, s, l)
         buf.drawSpans(Derived.bootSpans(s), x: 2, y: l.bootRow, width: l.width - 4, glyphs: g)
+        if l.mode == .single {
+            // One pane: its name highlighted among the others on the rule above it; Tab cycles.
+            buf.drawRule(x: 0, y: l.upperDivider, width: l.width, joinsBox: true, glyphs: g)
+            buf.fill(Rect(x: 1, y: l.upperDivider, width: l.width - 2, height: 1), char: g.focusedBox.horizontal, role: .focusBorder)
+            for (pane, range) in l.tabs where range.upperBound < l.width - 1 {
+                let shown = pane == s.focus
+                buf.put(" \(Layout.shortTitle(pane)) ", x: range.lowerBound, y: l.upperDivider, role: shown ? .selected : .dim, bold: shown)
+            }
+            if let unsaved = unsavedText(s) {
+                let text = " \(unsaved) "
+                let x = l.width - 2 - text.count
+                if x > l.width / 2 { buf.put(text, x: x, y: l.frame.y, role: .changed, bold: true) }
+            }
+            return
+        }
 
         if let y = l.mapDivider {
             buf.drawRule(x: 0, y: y, width: l.width, joinsBox: true, glyphs: g)
@@ -151,6 +166,10 @@ enum Screen {
         let g = s.glyphs
         let lay = s.layout
         var facts: [Span] = [Span(s.displayName, role: .accent, bold: true), Span(" \(g.middleDot) \(sizeWords(s.document.count))")]
+        if Derived.isPartialDump(s) {
+            facts.append(Span(" \(g.middleDot) "))
+            facts.append(Span("partial dump: ends at \(Hex.short(s.document.count))", role: .warning, bold: true))
+        }
         if let c = lay.chip { facts.append(Span(" \(g.middleDot) \(c.name)")) }
         var flash: Span?
         if let b = lay.bootloader?.image {
@@ -290,9 +309,11 @@ enum Screen {
         let y = l.statusRow
         let w = l.width
         if let p = s.prompt {
-            var x = buf.put(p.label, x: 0, y: y, role: .prompt, bold: true) + 1
+            // A narrow terminal keeps at least half the row for the text: the label gives way.
+            let label = p.label.count > w / 2 ? String(p.label.prefix(max(0, w / 2 - 1))) + String(g.ellipsis) : p.label
+            var x = buf.put(label, x: 0, y: y, role: .prompt, bold: true) + 1
             // Show the end of a long path.
-            let room = w - x - 2
+            let room = max(2, w - x - 2)
             let text = p.text.count > room ? String(g.ellipsis) + String(p.text.suffix(room - 1)) : p.text
             x = buf.put(text, x: x, y: y, role: .normal)
             buf.put(" ", x: x, y: y, role: .selected)
@@ -312,6 +333,12 @@ enum Screen {
             }
             buf.drawSpans([Span(icon, role: role, bold: true), Span(m.text, role: m.kind == .error ? .warning : .normal)],
                           x: 0, y: y, width: w, glyphs: g)
+            return
+        }
+        if let job = s.search, s.modal == nil {
+            let total = max(1, s.document.count)
+            buf.drawSpans([Span("searching \(job.pattern.display) \(g.ellipsis) \(min(100, job.covered * 100 / total))%", role: .accent),
+                           Span("  keys still work \(g.middleDot) Esc stops", role: .dim)], x: 0, y: y, width: w, glyphs: g)
             return
         }
         // A dialog shows its own keys.
