@@ -3,6 +3,8 @@ public indirect enum JSON: Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int)
+    /// A number written exactly as given (integers beyond Int, such as u64 NVS values).
+    case number(String)
     case string(String)
     case array([JSON])
     case object([(String, JSON)])
@@ -31,6 +33,7 @@ public indirect enum JSON: Sendable, Equatable {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
         case .int(let i): out += String(i)
+        case .number(let s): out += s
         case .string(let s): JSON.quote(s, into: &out)
         case .array(let a):
             if a.isEmpty { out += "[]"; return }
