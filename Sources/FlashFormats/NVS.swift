@@ -285,7 +285,9 @@ public enum NVS {
     public static func read<S: ByteSource>(_ source: S, offset: Int, size: Int, keys: Keys? = nil,
                                            rules: Rules = .latest, readOnly: Bool = false) -> Partition {
         var part = Partition(offset: offset, size: size, rules: rules)
-        let pageCount = max(0, size) / pageSize
+        // Offsets come from a u32 table field; anything else is read as absent (no flash is 256 MiB+).
+        let sane = offset >= 0 && offset <= 1 << 40
+        let pageCount = sane ? min(max(0, size) / pageSize, (1 << 28) / pageSize) : 0
         if size % pageSize != 0 {
             part.diagnostics.append(.warning(offset, .nvsSizeNotPages, "NVS partition size \(Hex.short(size)) is not a multiple of 4096; the last \(size % pageSize) bytes are not used"))
         }
