@@ -23,11 +23,14 @@ struct NVSCommand: ParsableCommand {
     @Flag(help: "Print the values as a CSV that esp-idf-nvs-partition-gen generate accepts.") var csv = false
     @Option(name: .customLong("from-csv"), help: "Build the partition from this CSV (byte-identical to the generator) and write it into the image.")
     var fromCSV: String?
+    @Option(name: .customLong("nvs-version"), help: "With --from-csv: NVS format version 2 (default, multi-page blobs) or 1 (the generator's --version).")
+    var nvsVersion: Int = 2
     @Option(name: .shortAndLong, help: "Output: the CSV file for --csv; the new image for --from-csv.") var output: String?
     @Flag(help: "Replace an existing output file.") var force = false
     @Flag(name: .customLong("dry-run"), help: "With --from-csv: show what would be written, and write nothing.") var dryRun = false
 
     func validate() throws {
+        if nvsVersion != 1 && nvsVersion != 2 { throw ValidationError("--nvs-version must be 1 or 2") }
         if csv && fromCSV != nil { throw ValidationError("--csv and --from-csv exclude each other") }
         if fromCSV != nil && output == nil && !dryRun { throw ValidationError("--from-csv needs -o OUT (a new file) or --dry-run") }
         if output != nil && !csv && fromCSV == nil { throw ValidationError("-o goes with --csv or --from-csv") }
@@ -122,10 +125,14 @@ struct NVSCommand: ParsableCommand {
             let f = try MappedFile(path: path)
             text = String(decoding: f.bytes(0..<f.count), as: UTF8.self)
         } catch { throw CLIError(error) }
-        let keys = r.partition.encrypted ? try readKeys() : nil
+        // --nvs-keys writes an encrypted partition (as `encrypt --inputkey`); plaintext into an encrypted one is refused.
+        let keys = try readKeys()
+        if keys == nil && r.partition.encrypted {
+            throw CLIError("NVS partition '\(r.name)' is encrypted: give --nvs-keys to write an encrypted partition", code: CLIError.Code.refused)
+        }
         let bytes: [UInt8]
         do {
-            bytes = try NVSBuilder.generate(csv: text, size: r.partition.size, keys: keys) { p in
+            bytes = try NVSBuilder.generate(csv: text, size: r.partition.size, version: nvsVersion == 1 ? .v1 : .v2, keys: keys) { p in
                 guard let f = try? MappedFile(path: p) else { return nil }
                 return f.bytes(0..<f.count)
             }
