@@ -415,7 +415,8 @@ public enum NVS {
 
     /// `Item::calculateCrc32`: ROM CRC of bytes 0–3 and 8–31.
     public static func headerCRC(_ e: [UInt8]) -> UInt32 {
-        Checksums.crc32(Array(e[0..<4]) + Array(e[8..<32]), seed: 0xFFFF_FFFF)
+        let b = ByteArray(e)
+        return Checksums.crc32(b, 8..<32, seed: Checksums.crc32(b, 0..<4, seed: 0xFFFF_FFFF))
     }
 
     /// `Page::Header::calculateCrc32`: ROM CRC of bytes 4–27.
@@ -435,7 +436,16 @@ public enum NVS {
 
     /// `Item::calculateCrc32WithoutValue` & 0xffffff: the hash list's key.
     static func itemHash(ns: UInt8, key: [UInt8], chunk: UInt8) -> UInt32 {
-        Checksums.crc32([ns] + key + [chunk], seed: 0xFFFF_FFFF) & 0xFF_FFFF
+        var c = Checksums.crc32([ns], seed: 0xFFFF_FFFF)
+        c = Checksums.crc32(ByteArray(key), 0..<16, seed: c)
+        return Checksums.crc32([chunk], seed: c) & 0xFF_FFFF
+    }
+    /// The hash of a flash entry's own (ns, key bytes, chunk).
+    static func itemHash(_ e: [UInt8]) -> UInt32 {
+        let b = ByteArray(e)
+        var c = Checksums.crc32(b, 0..<1, seed: 0xFFFF_FFFF)
+        c = Checksums.crc32(b, 8..<24, seed: c)
+        return Checksums.crc32(b, 3..<4, seed: c) & 0xFF_FFFF
     }
 
     /// Whether a header passes the load-time check of these rules (`Item::checkHeaderConsistency`).
@@ -596,7 +606,14 @@ final class SimPage {
     var rawFirstWord: [UInt32]
     /// The physical entry each slot came from (page * 126 + slot).
     var origin: [Int?]
-    var hashList: [(index: Int, hash: UInt32)] = []
+    /// `HashList`: entry indices per 24-bit hash, in insertion order.
+    var hashList: [UInt32: [Int]] = [:]
+    var hashOf: [Int: UInt32] = [:]
+    /// Header CRC good, per entry (entries never change once loaded).
+    var crcGood: [Bool]
+    /// Bumped on every change of entry states (invalidates `firstByKey`).
+    var generation = 0
+    var keyCache: (generation: Int, map: [[UInt8]: Int])?
     var firstUsed = NVS.invalidEntry
     var nextFree = NVS.invalidEntry
     let rules: NVS.Rules
@@ -605,14 +622,22 @@ final class SimPage {
          rawFirstWord: [UInt32], rules: NVS.Rules) {
         self.state = state; self.seq = seq; self.physical = physical; self.states = states; self.entries = entries
         self.rawFirstWord = rawFirstWord; self.rules = rules
+        crcGood = entries.map { NVS.headerCRC($0) == NVS.le32($0, 4) }
         origin = physical.map { p in (0..<NVS.entryCount).map { Optional(p * NVS.entryCount + $0) } } ?? [Int?](repeating: nil, count: NVS.entryCount)
     }
 
     var end: Int { min(nextFree, NVS.entryCount) }
 
-    func hashInsert(_ e: [UInt8], _ i: Int) { hashList.append((i, NVS.itemHash(ns: e[0], key: Array(e[8..<24]), chunk: e[3]))) }
-    func hashErase(_ i: Int) { hashList.removeAll { $0.index == i } }
-    func hashFind(from start: Int, _ h: UInt32) -> Int? { hashList.first { $0.index >= start && $0.hash == h }?.index }
+    func hashInsert(_ e: [UInt8], _ i: Int) {
+        let h = NVS.itemHash(e)
+        hashList[h, default: []].append(i)
+        hashOf[i] = h
+    }
+    func hashErase(_ i: Int) {
+        guard let h = hashOf.removeValue(forKey: i) else { return }
+        hashList[h]?.removeAll { $0 == i }
+    }
+    func hashFind(from start: Int, _ h: UInt32) -> Int? { hashList[h]?.first { $0 >= start } }
 
     /// Called with (entry index, reason) for every entry erased.
     var onErase: ((Int?, NVS.Drop) -> Void)?
@@ -621,6 +646,7 @@ final class SimPage {
         guard i < NVS.entryCount else { return }
         if states[i] != .erased { onErase?(origin[i], why) }
         states[i] = .erased
+        generation += 1
     }
 
     /// `Page::eraseEntryAndSpan`.
@@ -629,7 +655,7 @@ final class SimPage {
         if states[index] == .written {
             let e = entries[index]
             hashErase(index)
-            if NVS.headerCRC(e) != NVS.le32(e, 4) {
+            if !crcGood[index] {
                 setErased(index, why)
             } else {
                 span = max(1, Int(e[2]))
@@ -726,15 +752,21 @@ final class SimPage {
 
     /// `Page::findItem`: ns/type 0xFF = any; key nil = any; chunkIdx 0xFF = any; chunkStart nil = any.
     func findItem(ns: UInt8, type: UInt8, key: [UInt8]?, from itemIndex: Int, chunkIdx: UInt8 = 0xFF,
-                  chunkStart: UInt8? = nil) -> Find {
+                  chunkStart: UInt8? = nil, hash: UInt32? = nil) -> Find {
         guard state == .active || state == .full || state == .freeing else { return .notFound }
         guard itemIndex < NVS.entryCount else { return .notFound }
+        // `nvs_find_key`'s query (ns, any type, key) from the start: the first match of one linear walk,
+        // cached per page state (the walk's path does not depend on the query).
+        if type == Self.any && ns != Self.any && itemIndex == 0 && chunkIdx == 0xFF && chunkStart == nil, let k = key, let m = firstByKey() {
+            guard let i = m[[ns] + NVS.normalizedKey(k)] else { return .notFound }
+            return .found(i, entries[i])
+        }
         var start = firstUsed
         if itemIndex > firstUsed { start = itemIndex }
         let end = self.end
         let lookupKey = key.map(NVS.normalizedKey)
         if ns != Self.any && type != Self.any, let k = lookupKey {
-            guard let c = hashFind(from: start, NVS.itemHash(ns: ns, key: k, chunk: chunkIdx)) else { return .notFound }
+            guard let c = hashFind(from: start, hash ?? NVS.itemHash(ns: ns, key: k, chunk: chunkIdx)) else { return .notFound }
             start = c
         }
         var i = start
@@ -743,7 +775,7 @@ final class SimPage {
             defer { i = next }
             if states[i] != .written { continue }
             let e = entries[i]
-            if NVS.headerCRC(e) != NVS.le32(e, 4) { eraseEntryAndSpan(i, .badHeaderCRC); continue }
+            if !crcGood[i] { eraseEntryAndSpan(i, .badHeaderCRC); continue }
             if let t = NVS.ItemType(rawValue: e[1]), t.isVariableLength { next = i + max(1, Int(e[2])) }
             if ns != Self.any && e[0] != ns { continue }
             if let k = lookupKey, !keysEqual(k, Array(e[8..<24])) { continue }
@@ -757,6 +789,27 @@ final class SimPage {
             return .found(i, e)
         }
         return .notFound
+    }
+
+    /// The first entry index per (ns, key) along `findItem`'s walk; nil when the walk would erase
+    /// something (an entry with a bad header CRC in range), so the literal walk must run.
+    func firstByKey() -> [[UInt8]: Int]? {
+        if let c = keyCache, c.generation == generation { return c.map }
+        var map: [[UInt8]: Int] = [:]
+        var i = firstUsed
+        while i < end {
+            var next = i + 1
+            if states[i] == .written {
+                guard crcGood[i] else { return nil }
+                let e = entries[i]
+                if let t = NVS.ItemType(rawValue: e[1]), t.isVariableLength { next = i + max(1, Int(e[2])) }
+                let k = [e[0]] + NVS.normalizedKey(Array(e[8..<24]))
+                if map[k] == nil { map[k] = i }
+            }
+            i = next
+        }
+        keyCache = (generation, map)
+        return map
     }
 
     /// `strncmp(a, b, 15) == 0`.
@@ -899,6 +952,7 @@ struct Startup {
                             fresh.entries[fresh.nextFree] = freeing.entries[k]
                             fresh.origin[fresh.nextFree] = freeing.origin[k]
                             fresh.states[fresh.nextFree] = .written
+                            fresh.crcGood[fresh.nextFree] = freeing.crcGood[k]
                             if fresh.firstUsed == NVS.invalidEntry { fresh.firstUsed = fresh.nextFree }
                             fresh.nextFree += 1
                         }
@@ -968,8 +1022,9 @@ struct Startup {
 
     /// `Storage::findItem`: the first page (in seq order) whose `findItem` succeeds.
     func storageFind(ns: UInt8, type: UInt8, key: [UInt8], chunkIdx: UInt8 = 0xFF, chunkStart: UInt8? = nil) -> (SimPage, Int, [UInt8])? {
+        let h = NVS.itemHash(ns: ns, key: NVS.normalizedKey(key), chunk: chunkIdx)
         for p in pages {
-            if case .found(let i, let e) = p.findItem(ns: ns, type: type, key: key, from: 0, chunkIdx: chunkIdx, chunkStart: chunkStart) { return (p, i, e) }
+            if case .found(let i, let e) = p.findItem(ns: ns, type: type, key: key, from: 0, chunkIdx: chunkIdx, chunkStart: chunkStart, hash: h) { return (p, i, e) }
         }
         return nil
     }
