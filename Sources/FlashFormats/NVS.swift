@@ -752,19 +752,19 @@ final class SimPage {
 
     /// `Page::findItem`: ns/type 0xFF = any; key nil = any; chunkIdx 0xFF = any; chunkStart nil = any.
     func findItem(ns: UInt8, type: UInt8, key: [UInt8]?, from itemIndex: Int, chunkIdx: UInt8 = 0xFF,
-                  chunkStart: UInt8? = nil, hash: UInt32? = nil) -> Find {
+                  chunkStart: UInt8? = nil, hash: UInt32? = nil, normalized: [UInt8]? = nil) -> Find {
         guard state == .active || state == .full || state == .freeing else { return .notFound }
         guard itemIndex < NVS.entryCount else { return .notFound }
         // `nvs_find_key`'s query (ns, any type, key) from the start: the first match of one linear walk,
         // cached per page state (the walk's path does not depend on the query).
         if type == Self.any && ns != Self.any && itemIndex == 0 && chunkIdx == 0xFF && chunkStart == nil, let k = key, let m = firstByKey() {
-            guard let i = m[[ns] + NVS.normalizedKey(k)] else { return .notFound }
+            guard let i = m[[ns] + (normalized ?? NVS.normalizedKey(k))] else { return .notFound }
             return .found(i, entries[i])
         }
         var start = firstUsed
         if itemIndex > firstUsed { start = itemIndex }
         let end = self.end
-        let lookupKey = key.map(NVS.normalizedKey)
+        let lookupKey = normalized ?? key.map(NVS.normalizedKey)
         if ns != Self.any && type != Self.any, let k = lookupKey {
             guard let c = hashFind(from: start, hash ?? NVS.itemHash(ns: ns, key: k, chunk: chunkIdx)) else { return .notFound }
             start = c
@@ -989,12 +989,15 @@ struct Startup {
                 idx = i + max(1, Int(e[2]))
             }
         }
-        func keyMatch(_ a: [UInt8], _ e: [UInt8]) -> Bool { pages[0].keysEqual(NVS.normalizedKey(Array(e[8..<24])), a) }
+        // Blob indexes by (ns, key), in list order (normalised keys compare as strncmp on 15 bytes does).
+        var byKey: [[UInt8]: [Int]] = [:]
+        for (n, b) in list.enumerated() { byKey[[b.ns] + b.key, default: []].append(n) }
         for p in pages {
             var idx = 0
             while case .found(let i, let e) = p.findItem(ns: 0xFF, type: NVS.ItemType.blobData.rawValue, key: nil, from: idx) {
-                if let n = list.firstIndex(where: { b in
-                    keyMatch(b.key, e) && e[0] == b.ns && e[3] >= b.chunkStart && e[3] < (b.chunkStart == 0 ? 0x80 : 0xFF)
+                let ck = [e[0]] + NVS.normalizedKey(Array(e[8..<24]))
+                if let n = byKey[ck]?.first(where: { n in
+                    let b = list[n]; return e[3] >= b.chunkStart && e[3] < (b.chunkStart == 0 ? 0x80 : 0xFF)
                 }) {
                     list[n].seenSize &+= UInt32(NVS.le16(e, 24)); list[n].seenCount += 1
                 }
@@ -1008,11 +1011,14 @@ struct Startup {
             }
             return false
         }
+        var kept: [[UInt8]: [BlobNode]] = [:]
+        for b in list { kept[[b.ns] + b.key, default: []].append(b) }
         for p in pages {
             var idx = 0
             while case .found(let i, let e) = p.findItem(ns: 0xFF, type: NVS.ItemType.blobData.rawValue, key: nil, from: idx) {
-                let covered = list.contains { b in
-                    keyMatch(b.key, e) && e[0] == b.ns && Int(e[3]) >= Int(b.chunkStart) && Int(e[3]) < Int(b.chunkStart) + Int(b.chunkCount)
+                let ck = [e[0]] + NVS.normalizedKey(Array(e[8..<24]))
+                let covered = (kept[ck] ?? []).contains { b in
+                    Int(e[3]) >= Int(b.chunkStart) && Int(e[3]) < Int(b.chunkStart) + Int(b.chunkCount)
                 }
                 if !covered { p.eraseItem(ns: e[0], type: e[1], key: Array(e[8..<24]), chunkIdx: e[3], .orphanChunk) }
                 idx = i + max(1, Int(e[2]))
@@ -1022,12 +1028,34 @@ struct Startup {
 
     /// `Storage::findItem`: the first page (in seq order) whose `findItem` succeeds.
     func storageFind(ns: UInt8, type: UInt8, key: [UInt8], chunkIdx: UInt8 = 0xFF, chunkStart: UInt8? = nil) -> (SimPage, Int, [UInt8])? {
-        let h = NVS.itemHash(ns: ns, key: NVS.normalizedKey(key), chunk: chunkIdx)
+        let k = NVS.normalizedKey(key)
+        if type == 0xFF && chunkIdx == 0xFF && chunkStart == nil && ns != 0xFF, let index = anyIndex() {
+            guard let (pi, i) = index[[ns] + k] else { return nil }
+            return (pages[pi], i, pages[pi].entries[i])
+        }
+        let h = NVS.itemHash(ns: ns, key: k, chunk: chunkIdx)
         for p in pages {
-            if case .found(let i, let e) = p.findItem(ns: ns, type: type, key: key, from: 0, chunkIdx: chunkIdx, chunkStart: chunkStart, hash: h) { return (p, i, e) }
+            if case .found(let i, let e) = p.findItem(ns: ns, type: type, key: key, from: 0, chunkIdx: chunkIdx, chunkStart: chunkStart,
+                                                      hash: h, normalized: k) { return (p, i, e) }
         }
         return nil
     }
+
+    /// `storageFind(ns, any type, key)` for every key at once: the first page (in order) whose walk
+    /// meets the key, and the entry. Rebuilt when any page changes; nil when a page needs the literal walk.
+    func anyIndex() -> [[UInt8]: (Int, Int)]? {
+        let gen = pages.reduce(0) { $0 &+ $1.generation }
+        if let c = anyCache.value, c.gen == gen, c.count == pages.count { return c.map }
+        var map: [[UInt8]: (Int, Int)] = [:]
+        for (pi, p) in pages.enumerated() where p.state == .active || p.state == .full || p.state == .freeing {
+            guard let m = p.firstByKey() else { return nil }
+            for (k, i) in m where map[k] == nil { map[k] = (pi, i) }
+        }
+        anyCache.value = (gen, pages.count, map)
+        return map
+    }
+    final class AnyCache { var value: (gen: Int, count: Int, map: [[UInt8]: (Int, Int)])? }
+    let anyCache = AnyCache()
 
     func address(_ p: SimPage, _ i: Int) -> Int? {
         guard let o = p.origin[i] else { return nil }
