@@ -88,6 +88,10 @@ public struct FlashLayout: Sendable {
     public var encryption: EncryptionHint?
     public var diagnostics: [Diagnostic] = []
     public var options: AnalysisOptions
+    /// The core dump partition read (FlashLayout+Contents.swift).
+    public var coreDump: CoreDumpFinding?
+    /// What each partition holds, by index in `partitions` (FlashLayout+Contents.swift).
+    public var contents: [PartitionContent] = []
 
     public func app(named name: String) -> AppSlotInfo? { apps.first { $0.partition.name == name } }
     public func partition(named name: String) -> PartitionInfo? { partitions.first { $0.name == name } }
@@ -300,6 +304,7 @@ extension FlashLayout {
             layout.boot = BootDecision(reason: "the flash looks encrypted: only the device, with its key, can read the table and apps")
         }
         layout.diagnostics = diags
+        analyzeContents(s, into: &layout)
     }
 
     /// Decides whether the bootloader would start what is in a slot, and why not.
@@ -388,15 +393,7 @@ extension FlashLayout {
         return nil
     }
 
-    static func entropy(_ b: [UInt8]) -> Double {
-        guard !b.isEmpty else { return 0 }
-        var counts = [Int](repeating: 0, count: 256)
-        for x in b { counts[Int(x)] += 1 }
-        var h = 0.0
-        let n = Double(b.count)
-        for c in counts where c > 0 { let p = Double(c) / n; h -= p * log2(p) }
-        return h
-    }
+    static func entropy(_ b: [UInt8]) -> Double { PartitionContent.entropy(b) }
 }
 
 /// Digests not computed (for cheap structural probes).
