@@ -205,6 +205,7 @@ public enum Update {
             default: break
             }
         case .detail, .integrity:
+            if CoreDumpPane.move(&s, c) { return }
             scrollLower(&s, c)
         case .hex:
             moveHex(&s, c)
@@ -323,7 +324,7 @@ public enum Update {
             s.hex.top = s.hex.cursor
             setFocus(&s, .hex)
             s.message = StatusMessage("otadata sector \(s.otaSector): seq at +0, state at +24, CRC at +28 · e edits, f fixes the CRC")
-        default: break
+        default: _ = CoreDumpPane.activate(&s)
         }
     }
 

@@ -115,6 +115,7 @@ enum DetailPane {
             if n.used == 0 { out.append([Span("erased: no key stored", role: .erased)]) }
             out.append([Span("(page states from the page headers; entries are not decoded)", role: .dim)])
         }
+        if let cd = CoreDumpPane.lines(s, p, width: width) { out.insert(contentsOf: cd.lead, at: 0); out += cd.rest } else { out += CoreDumpPane.contentLines(s, p) }
         if !e.isApp {
             if let scan = s.scans[ScanKey(r)] {
                 out.append(scan.erased ? [Span("erased: every byte is 0xff", role: .erased)]
