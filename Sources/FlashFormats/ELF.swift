@@ -60,7 +60,8 @@ public struct ELFSymbols: Sendable {
                 guard let nameOff = s.u32(at: e), let value = s.u32(at: e + 4), let size = s.u32(at: e + 8),
                       let info = s.u8(at: e + 12) else { break }
                 let type = info & 0xF
-                guard type == 2 || (type == 0 && size > 0), value != 0, Int(nameOff) < str.size else { continue }
+                // Functions, and untyped symbols (ROM functions come from linker-script PROVIDEs: NOTYPE, size 0).
+                guard type == 2 || type == 0, value != 0, Int(nameOff) < str.size else { continue }
                 // The name: NUL-terminated, at most 512 bytes read.
                 let start = str.offset + Int(nameOff)
                 let raw = s.bytes(start..<Swift.min(str.offset + str.size, start + 512)).prefix { $0 != 0 }
@@ -73,8 +74,10 @@ public struct ELFSymbols: Sendable {
         return ELFSymbols(machine: machine, functions: out, diagnostics: diags)
     }
 
-    /// The function containing `address`: the symbol starting at or below it whose size covers it
-    /// (a sized symbol), as `(symbol, offset)`.
+    /// The function containing `address`, as `(symbol, offset)`: the nearest sized symbol at or below it that
+    /// covers it, or a size-0 symbol exactly at it. A size-0 symbol is not stretched over the addresses after it:
+    /// ROM functions appear in an app ELF only as size-0 linker-script symbols, and naming a ROM address after
+    /// the nearest of them would be a guess (GDB names them from the separate ROM ELF).
     public func lookup(_ address: UInt32) -> (symbol: ELFSymbol, offset: UInt32)? {
         // Last symbol with address <= target.
         var lo = 0, hi = functions.count
@@ -83,14 +86,23 @@ public struct ELFSymbols: Sendable {
             if functions[mid].address <= address { lo = mid + 1 } else { hi = mid }
         }
         var i = lo - 1
-        // Several symbols may start below; take the nearest one that covers the address.
+        var exact: ELFSymbol?
         var steps = 0
-        while i >= 0, steps < 64 {
+        while i >= 0, steps < 256 {
             let f = functions[i]
             let off = address - f.address
-            if f.size == 0 || off < f.size { return (f, off) }
+            if f.size > 0, off < f.size { return (f, off) }
+            if f.size == 0, off == 0, exact == nil { exact = f }
             i -= 1; steps += 1
         }
-        return nil
+        return exact.map { ($0, 0) }
+    }
+
+    /// "name+0x1c" for a frame's PC. A caller frame's PC is a return address, which may lie just past the
+    /// end of a function that ends in a call: as GDB does, the function is looked up at PC − 1.
+    public func describe(_ pc: UInt32, isReturnAddress: Bool) -> String? {
+        guard let hit = lookup(isReturnAddress && pc > 0 ? pc - 1 : pc) else { return nil }
+        let off = pc &- hit.symbol.address
+        return off == 0 ? hit.symbol.name : "\(hit.symbol.name)+\(Hex.short(off))"
     }
 }

@@ -28,9 +28,8 @@ extension Report {
             guard let p = d.appELFSHA256, !p.isEmpty else { return nil }
             return Hex.bytes(sha256).hasPrefix(p)
         }
-        public func name(_ address: UInt32) -> String? {
-            symbols.lookup(address).map { $0.offset == 0 ? $0.symbol.name : "\($0.symbol.name)+\(Hex.short($0.offset))" }
-        }
+        /// Symbol + offset of frame `index`'s PC (frames after the first hold return addresses).
+        public func name(_ pc: UInt32, frame index: Int) -> String? { symbols.describe(pc, isReturnAddress: index > 0) }
     }
 
     /// `flashscope coredump --json`: the contract in README.md.
@@ -60,9 +59,9 @@ extension Report {
                 ("backtrace", .array(d.backtrace.map { .num($0.pc) })),
                 ("sp", .num(t.sp)),
                 ("backtrace_end", .opt(d.backtraceEnd?.rawValue)),
-                ("frames", .array(d.backtrace.map { fr in
+                ("frames", .array(d.backtrace.enumerated().map { i, fr in
                     var o: [(String, JSON)] = [("pc", .num(fr.pc)), ("sp", .num(fr.sp)), ("stack_offset", .opt(fr.stackOffset))]
-                    if let elf { o.append(("symbol", .opt(elf.name(fr.pc)))) }
+                    if let elf { o.append(("symbol", .opt(elf.name(fr.pc, frame: i)))) }
                     return .object(o)
                 })),
             ]

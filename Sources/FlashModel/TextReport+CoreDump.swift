@@ -46,7 +46,7 @@ public enum CoreDumpText {
             out.append("crashed task \(t.name ?? "?") (TCB \(Hex.short(t.tcb))) pc \(Hex.short(t.pc)) sp \(Hex.short(t.sp))")
             out.append("backtrace:")
             for (i, fr) in d.backtrace.enumerated() {
-                let sym = elf?.name(fr.pc).map { "  \($0)" } ?? ""
+                let sym = elf.map { e in e.name(fr.pc, frame: i).map { "  \($0)" } ?? "  (no symbol in the ELF: ROM code or unknown)" } ?? ""
                 out.append("  #\(i) \(Hex.padded(fr.pc, 8))  sp \(Hex.padded(fr.sp, 8))\(sym)")
             }
             switch d.backtraceEnd {

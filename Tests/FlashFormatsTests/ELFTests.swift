@@ -40,6 +40,12 @@ func elfWithSymbols(_ syms: [(String, UInt32, UInt32, UInt8)]) -> [UInt8] {
     // Past the end of every sized symbol, or below all: nothing.
     #expect(s.lookup(0x4008_1200) == nil)
     #expect(s.lookup(0x4000_0000) == nil)
+    // A size-0 symbol (a ROM function from a linker script) names only its own address.
+    let rom = ELFSymbols.parse(ByteArray(elfWithSymbols([("ets_printf", 0x4000_7D54, 0, 0)])))
+    #expect(rom.lookup(0x4000_7D54)?.symbol.name == "ets_printf" && rom.lookup(0x4000_814B) == nil)
+    // Return addresses are looked up at PC − 1 (a call that ends a function returns past its end).
+    #expect(s.describe(0x4008_1120, isReturnAddress: true) == "panic_abort+0x20")
+    #expect(s.describe(0x4008_1120, isReturnAddress: false) == nil)
 }
 
 @Test func notAnELFAndHostileSections() {

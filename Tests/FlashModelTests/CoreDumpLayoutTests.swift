@@ -4,22 +4,12 @@ import FlashFormats
 
 /// Which app crashed: the dump's stored ELF SHA-256 prefix against every app image in the flash.
 
-func app(project: String, elfSHA: [UInt8]) -> [UInt8] {
-    var b = AppImageBuilder.typicalApp(project: project, version: "1.0.0")
-    b.segments[0].data.replaceSubrange(144..<176, with: elfSHA)
-    return b.bytes()
-}
-
 func imageWithDump(_ dump: [UInt8], ota0SHA: [UInt8], ota1SHA: [UInt8]) throws -> FlashLayout {
-    var fb = FlashImageBuilder.twoOTA()
-    fb.partitions.append(PartitionEntry(name: "coredump", type: 1, subtype: 0x03, offset: 0x310000, size: 0x10000))
-    fb.app("ota_0", app(project: "main", elfSHA: ota0SHA))
-    fb.app("ota_1", app(project: "other", elfSHA: ota1SHA))
-    fb.contents.append((0x310000, dump))
+    let fb = FlashImageBuilder.withCoreDump(dump, apps: [("ota_0", ota0SHA), ("ota_1", ota1SHA)])
     return try analyze(FlashDocument(ByteArray(fb.bytes())))
 }
 
-let crashedSHA: [UInt8] = [0x1B, 0x43, 0xC5, 0xE7, 0x4F, 0x2D] + [UInt8](repeating: 0x11, count: 26)
+let crashedSHA = FlashImageBuilder.sampleCrashedELFSHA256
 let otherSHA: [UInt8] = [0x33, 0xCE, 0x37, 0x52] + [UInt8](repeating: 0x22, count: 28)
 
 @Test func crashedAppIsTheSlotWhoseELFSHAMatches() throws {

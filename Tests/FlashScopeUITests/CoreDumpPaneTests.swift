@@ -8,12 +8,8 @@ import ScreenKit
 @Suite("Core dump pane")
 struct CoreDumpPaneTests {
     static func program(width: Int = 80, height: Int = 24) throws -> Program {
-        var fb = FlashImageBuilder.twoOTA()
-        fb.partitions.append(PartitionEntry(name: "coredump", type: 1, subtype: 0x03, offset: 0x310000, size: 0x10000))
-        var app = AppImageBuilder.typicalApp(project: "main", version: "1.0.0")
-        app.segments[0].data.replaceSubrange(144..<150, with: [0x1B, 0x43, 0xC5, 0xE7, 0x4F, 0x2D])
-        fb.app("ota_1", app.bytes())
-        fb.contents.append((0x310000, CoreDumpBuilder.esp32Sample().partition()))
+        let fb = FlashImageBuilder.withCoreDump(CoreDumpBuilder.esp32Sample().partition(),
+                                                apps: [("ota_1", FlashImageBuilder.sampleCrashedELFSHA256)])
         let doc = FlashDocument(bytes: fb.bytes())
         let state = try AppState(document: doc, displayName: "crash.bin", inputPath: nil, settings: OTASettings(),
                                  glyphs: .unicode, width: width, height: height)
