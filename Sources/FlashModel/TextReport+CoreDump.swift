@@ -67,3 +67,23 @@ public enum CoreDumpText {
 
     static func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
 }
+
+extension TextReport {
+    /// `info`'s "Contents" (what each partition's bytes are) and "Core dump" (one sentence) sections.
+    func contentLines(_ l: FlashLayout) -> [String] {
+        guard !l.contents.isEmpty else { return [] }
+        var out = ["", head("Contents")]
+        for p in l.partitions {
+            guard let c = l.content(of: p) else { continue }
+            out.append("  " + p.name.terminalSafe.padded(9) + " " + c.kind.rawValue.padded(11) + " " + dim(c.summary.terminalSafe))
+        }
+        if let f = l.coreDump {
+            out.append("")
+            out.append(head("Core dump") + " \((f.partition ?? "").terminalSafe) @\(Hex.short(f.offset))")
+            let sentence = f.sentence.terminalSafe
+            out.append("  " + (f.dump.state == .written ? bad(sentence) : dim(sentence)))
+            if f.dump.state == .written { out.append("  " + dim("flashscope coredump FILE shows the backtrace and every task")) }
+        }
+        return out
+    }
+}
