@@ -294,6 +294,8 @@ public struct CoreDump: Sendable {
             d.diagnostics.append(.warning(offset + 6, .coreDumpUnknownChip, "core dump: unknown chip id \(chipID)"))
         }
         d.arch = [0, 2, 9].contains(chipID) ? .xtensa : .riscv
+        d.format = lay.format
+        d.checksumKind = lay.checksum
         let csLen = lay.checksum == .crc32 ? 4 : 32
         guard Int(w0) >= lay.length + csLen, Int(w0) <= limit else {
             let why = Int(w0) > limit ? "longer than the \(limit) bytes available" : "shorter than header and checksum"

@@ -44,15 +44,24 @@ struct CoreDumpCommand: ParsableCommand {
             throw CLIError("\(image.file): the partition table has no coredump partition (data, subtype coredump)", code: CLIError.Code.notAnImage)
         }
         // No table: a coredump partition read on its own, or a raw dump.
-        return CoreDumpFinding.bare(opened.document)
+        let finding = CoreDumpFinding.bare(opened.document)
+        if Self.notADump(finding) {
+            let what = opened.layout.kind == .flashImage ? "has no partition table and is not a core dump"
+                : "is \(String(opened.layout.kind.rawValue.map { $0 == "_" ? " " : $0 })) file, not a core dump or flash image"
+            throw CLIError("\(image.file): \(what) (\(finding.dump.diagnostics.first?.message ?? "no header"))", code: CLIError.Code.notAnImage)
+        }
+        return finding
     }
+
+    /// Neither erased, cleared, nor a known header or ELF: not a core dump at all.
+    static func notADump(_ f: CoreDumpFinding) -> Bool { f.dump.state == .corrupt && f.dump.header == nil && f.dump.format == nil }
 
     func bare(_ original: CLIError) throws -> CoreDumpFinding {
         let f: MappedFile
         do { f = try MappedFile(path: image.file) } catch { throw CLIError(error) }
         guard f.count >= 8 else { throw original }
         let finding = CoreDumpFinding.bare(f)
-        if finding.dump.state == .corrupt && finding.dump.header == nil && finding.dump.format == nil { throw original }
+        if Self.notADump(finding) { throw original }
         return finding
     }
 }

@@ -60,6 +60,17 @@ struct CoreDumpCommandTests {
         #expect(missing.status == 66)
         try AtomicFile.write([0x7F, 0x45], to: dir + "/tiny.bin", overwrite: false)
         #expect(Spawn.run(["coredump", dir + "/tiny.bin"]).status == 65)
+        try AtomicFile.write(AppImageBuilder.smallApp(project: "x", version: "1"), to: dir + "/app.bin", overwrite: false)
+        let app = Spawn.run(["coredump", dir + "/app.bin"])
+        #expect(app.status == 65 && app.stderr.contains("not a core dump"))
+        // A dump whose data_len is impossible is still a dump: reported as corrupt, not refused.
+        var longDump = CoreDumpBuilder.esp32Sample().raw()
+        longDump.putLE(0x0100_0000, at: 0)
+        try AtomicFile.write(longDump, to: dir + "/long.core", overwrite: false)
+        let long = Spawn.run(["coredump", dir + "/long.core", "--json"])
+        #expect(long.status == 0)
+        let longJSON = try json(long)
+        #expect(longJSON["state"] as? String == "corrupt")
         let badELF = Spawn.run(["coredump", dir + "/img.bin", "--elf", dir + "/plain.bin"])
         #expect(badELF.status == 65 && badELF.stderr.hasPrefix("flashscope: error:"))
     }
