@@ -123,6 +123,10 @@ public struct FlashLayout: Sendable {
         VerifyContext(rules: rules, flashSize: bootloaderFlashSize, chipRevision: options.chipRevision,
                       efuseBlockRevision: options.efuseBlockRevision)
     }
+    /// The core dump partition read (FlashLayout+Contents.swift).
+    public var coreDump: CoreDumpFinding?
+    /// What each partition holds, by index in `partitions` (FlashLayout+Contents.swift).
+    public var contents: [PartitionContent] = []
 
     public func app(named name: String) -> AppSlotInfo? { apps.first { $0.partition.name == name } }
     public func partition(named name: String) -> PartitionInfo? { partitions.first { $0.name == name } }
@@ -346,6 +350,7 @@ extension FlashLayout {
             layout.boot = BootDecision(.encrypted)
         }
         layout.diagnostics = diags
+        analyzeContents(s, into: &layout)
     }
 
     /// The rules of the bootloader in the image (its `esp_bootloader_desc_t`), or of `--bootloader-idf`.
@@ -419,15 +424,7 @@ extension FlashLayout {
         return nil
     }
 
-    static func entropy(_ b: [UInt8]) -> Double {
-        guard !b.isEmpty else { return 0 }
-        var counts = [Int](repeating: 0, count: 256)
-        for x in b { counts[Int(x)] += 1 }
-        var h = 0.0
-        let n = Double(b.count)
-        for c in counts where c > 0 { let p = Double(c) / n; h -= p * log2(p) }
-        return h
-    }
+    static func entropy(_ b: [UInt8]) -> Double { PartitionContent.entropy(b) }
 }
 
 /// Digests not computed (for cheap structural probes).

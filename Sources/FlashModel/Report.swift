@@ -20,11 +20,12 @@ public enum Report {
         case .flashImage:
             top.append(("bootloader", l.bootloader.map(bootloaderJSON) ?? .null))
             top.append(("partition_table", l.table.map { tableJSON($0) } ?? .null))
-            top.append(("partitions", .array(l.partitions.map { partitionJSON($0, inDump: true) })))
+            top.append(("partitions", .array(l.partitions.map { partitionJSON($0, inDump: true, content: l.content(of: $0)) })))
             top.append(("otadata", l.otadata.map { otadataJSON($0, slots: l.boot == nil ? nil : l.bootSlots) } ?? .null))
             top.append(("apps", .array(l.apps.map(appJSON))))
             top.append(("boot", l.boot.map(bootJSON) ?? .null))
             top.append(("app_view", appViewJSON(l)))
+            top.append(coreDumpSummaryJSON(l))
             if let enc = l.encryption {
                 top.append(("encryption", .object([
                     ("likely", .bool(true)),
@@ -71,7 +72,7 @@ public enum Report {
         ])
     }
 
-    static func partitionJSON(_ p: PartitionInfo, inDump: Bool) -> JSON {
+    static func partitionJSON(_ p: PartitionInfo, inDump: Bool, content: PartitionContent? = nil) -> JSON {
         let e = p.entry
         var kv: [(String, JSON)] = [
             ("name", .string(e.name)), ("type", .num(e.type)), ("subtype", .num(e.subtype)),
@@ -81,6 +82,7 @@ public enum Report {
             ("label_hex", .string(Hex.bytes(e.labelBytes))), ("row_offset", .num(p.rowOffset)),
         ]
         if inDump { kv.append(("in_dump", .string(p.presence.rawValue))) }
+        if let content { kv += contentJSON(content) }
         return .object(kv)
     }
 

@@ -5,12 +5,12 @@ public struct TextReport {
     public var colour: Bool
     public init(colour: Bool) { self.colour = colour }
 
-    private func paint(_ s: String, _ code: String) -> String { colour ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
-    private func ok(_ s: String) -> String { paint(s, "32") }
-    private func bad(_ s: String) -> String { paint(s, "1;31") }
-    private func warn(_ s: String) -> String { paint(s, "33") }
-    private func head(_ s: String) -> String { paint(s, "1") }
-    private func dim(_ s: String) -> String { paint(s, "2") }
+    func paint(_ s: String, _ code: String) -> String { colour ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
+    func ok(_ s: String) -> String { paint(s, "32") }
+    func bad(_ s: String) -> String { paint(s, "1;31") }
+    func warn(_ s: String) -> String { paint(s, "33") }
+    func head(_ s: String) -> String { paint(s, "1") }
+    func dim(_ s: String) -> String { paint(s, "2") }
     private func mark(_ v: Bool?) -> String { v == nil ? dim("–") : v! ? ok("✓") : bad("✗") }
 
     public static func size(_ n: Int) -> String {
@@ -98,6 +98,7 @@ public struct TextReport {
                 }
             }
         }
+        if l.kind == .flashImage { out += contentLines(l) }
         if !l.diagnostics.isEmpty {
             out.append("")
             out.append(head("Diagnostics"))

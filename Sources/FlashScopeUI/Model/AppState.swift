@@ -170,6 +170,8 @@ public struct AppState {
     public var otaSector = 0
     public var hex = HexViewport()
     public var detailScroll = 0
+    /// The backtrace frame picked in the core dump's detail (CoreDumpPane).
+    public var coreDumpFrame = 0
 
     public var modal: Modal?
     public var prompt: Prompt?

@@ -183,6 +183,7 @@ enum Derived {
         if e.type == PartitionType.data, e.subtype == 0x02, let n = nvs(s.document, range(s, p)) {
             return "\(n.used)/\(n.total) pages used"
         }
+        if let c = CoreDumpPane.shortContent(s, p) { return c }
         if let scan = s.scans[ScanKey(range(s, p))] { return scan.erased ? "all 0xff" : "CRC-32 \(Hex.padded(scan.crc32, 8))" }
         return ""
     }

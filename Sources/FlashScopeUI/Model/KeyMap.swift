@@ -127,6 +127,7 @@ public enum KeyMap {
         KeyBinding(.detail, [k(.down), k("j")], .down, "scroll down"),
         KeyBinding(.detail, [k(.pageUp)], .pageUp, "page up"),
         KeyBinding(.detail, [k(.pageDown)], .pageDown, "page down"),
+        KeyBinding(.detail, [k(.enter)], .activate, "core dump: show the selected frame's stack bytes in hex"),
 
         KeyBinding(.hex, [k(.up), k("k")], .up, "up a line (collapsed runs are skipped)"),
         KeyBinding(.hex, [k(.down), k("j")], .down, "down a line"),

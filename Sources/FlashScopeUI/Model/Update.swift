@@ -232,6 +232,7 @@ public enum Update {
             default: break
             }
         case .detail, .integrity:
+            if CoreDumpPane.move(&s, c) { return }
             scrollLower(&s, c)
         case .hex:
             moveHex(&s, c)
@@ -355,7 +356,7 @@ public enum Update {
             s.hex.editing = true
             s.hex.pendingNibble = nil
             s.message = StatusMessage("editing otadata sector \(s.otaSector): seq at +0, state at +24, CRC at +28 · type hex digits, Esc when done (then f fixes the CRC)")
-        default: break
+        default: _ = CoreDumpPane.activate(&s)
         }
     }
 
