@@ -5,7 +5,7 @@ public struct TextReport {
     public var colour: Bool
     public init(colour: Bool) { self.colour = colour }
 
-    private func paint(_ s: String, _ code: String) -> String { colour ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
+    func paint(_ s: String, _ code: String) -> String { colour ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
     private func ok(_ s: String) -> String { paint(s, "32") }
     private func bad(_ s: String) -> String { paint(s, "1;31") }
     private func warn(_ s: String) -> String { paint(s, "33") }
@@ -38,6 +38,7 @@ public struct TextReport {
             if let o = l.otadata { out += otaLines(o, slots: nil) }
         case .flashImage:
             out.append("")
+            out += securityLines(l)
             if let enc = l.encryption {
                 let ranges = enc.highEntropy.prefix(4).map { "\(Hex.short($0.lowerBound))–\(Hex.short($0.upperBound))" }.joined(separator: ", ")
                 out.append(head("Flash encryption") + " " + warn("likely: random-looking bytes at \(ranges)\(enc.highEntropy.count > 4 ? ", …" : "")"))
@@ -130,9 +131,7 @@ public struct TextReport {
             integ += " · no SHA-256 appended"
         }
         out.append(integ)
-        for s in img.signatures {
-            out.append(indent + "signature: \(s.scheme.rawValue) block at +\(Hex.short(s.offset))" + (s.crcValid.map { " · block CRC \(mark($0))" } ?? "") + dim(" (not verified)"))
-        }
+        out += SecurityText.imageLines(img).map { indent + $0 }
         return out
     }
 

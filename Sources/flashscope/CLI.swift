@@ -70,14 +70,25 @@ struct Opened {
     let file: MappedFile
     let document: FlashDocument
     let layout: FlashLayout
+    /// Set when the file was opened through its flash-encryption key: `document` is the plaintext view.
+    let decrypted: OpenedDecryption?
 
-    init(path: String, options: AnalysisOptions) throws {
+    init(path: String, options: AnalysisOptions, flashKey: FlashKeyOptions? = nil) throws {
         do {
             file = try MappedFile(path: path)
         } catch {
             throw CLIError(error)
         }
-        document = FlashDocument(file: file)
+        var options = options
+        if let flashKey, let d = try flashKey.decrypt(file, tableOffset: options.tableOffset) {
+            decrypted = d
+            document = FlashDocument(bytes: d.dump.plaintext)
+            document.encryptedView = EncryptedView(file: file, key: d.key, scheme: d.dump.scheme, encryptedRanges: d.dump.encryptedOnWrite)
+            options.decryptedView = true
+        } else {
+            decrypted = nil
+            document = FlashDocument(file: file)
+        }
         do {
             layout = try FlashLayout.analyze(document, digests: document.digests, options: options)
         } catch {
@@ -100,6 +111,8 @@ struct ImageOptions: ParsableArguments {
     @Flag(help: "Evaluate the boot as a bootloader built with CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE.")
     var rollback = false
 
+    @OptionGroup var flashKey: FlashKeyOptions
+
     func analysisOptions() throws -> AnalysisOptions {
         AnalysisOptions(tableOffset: try ptOffset.map { o in
             let v = try parseNumber(o, what: "--pt-offset")
@@ -108,7 +121,7 @@ struct ImageOptions: ParsableArguments {
         }, rollback: rollback)
     }
 
-    func open() throws -> Opened { try Opened(path: file, options: try analysisOptions()) }
+    func open() throws -> Opened { try Opened(path: file, options: try analysisOptions(), flashKey: flashKey) }
 }
 
 func useColour() -> Bool {
@@ -124,7 +137,7 @@ struct FlashScope: ParsableCommand {
         version: "0.1.0",
         subcommands: [TUICommand.self, InfoCommand.self, TableCommand.self, StageCommand.self, SetBootCommand.self,
                       MarkCommand.self, EraseOTADataCommand.self, EraseLastBootCommand.self, BootCommand.self,
-                      MakeSamplesCommand.self, MakeAppCommand.self, MakeImageCommand.self],
+                      MakeSamplesCommand.self, MakeAppCommand.self, MakeImageCommand.self, DecryptCommand.self],
         defaultSubcommand: TUICommand.self
     )
 
