@@ -18,8 +18,11 @@ public struct SecurityFindings: Sendable {
     public var tableSignatureOffset: Int?
     public var tableSignature: SecureBootV1Signature?
     public var flashEncryption: FlashEncryptionState = .none
-    /// Images carrying a V2 sector / V1 signature, and the one-line summary the report and the TUI show.
-    public var summary: String?
+    /// The header line's parts ("Secure Boot V2", "1 key", "flash encrypted (decrypted with key)"); empty
+    /// when there is nothing to say. Renderers join them with their own separator.
+    public var summaryParts: [String] = []
+    /// The parts joined with " · ", or nil.
+    public var summary: String? { summaryParts.isEmpty ? nil : summaryParts.joined(separator: " · ") }
 }
 
 extension DiagnosticCode {
@@ -40,18 +43,19 @@ extension FlashLayout {
             f.tableSignatureOffset = at
             f.tableSignature = SecureBoot.v1Signature(s, at: at, signedStart: t.offset, available: Swift.min(s.count, t.offset + 0x1000))
         }
-        if layout.options.decryptedView {
+        // The TUI re-analyses its document with its own options: the document itself says it is a decrypted view.
+        if layout.options.decryptedView || ((s as Any) as? FlashDocument)?.encryptedView != nil {
             f.flashEncryption = .decrypted
             diags.insert(.info(nil, .flashEncryptionDecrypted, "flash encrypted: shown decrypted with the key"), at: 0)
         } else if layout.encryption != nil {
             f.flashEncryption = .likely
         }
         layout.security = f
-        layout.security.summary = securitySummary(layout)
+        layout.security.summaryParts = securitySummary(layout)
     }
 
-    /// "Secure Boot V2 · 1 key · flash encrypted (decrypted with key)"-style line; nil when nothing to say.
-    static func securitySummary(_ l: FlashLayout) -> String? {
+    /// The parts of "Secure Boot V2 · 1 key · flash encrypted (decrypted with key)".
+    static func securitySummary(_ l: FlashLayout) -> [String] {
         var parts: [String] = []
         let images = ([l.bootloader?.image, l.image] + l.apps.map(\.image)).compactMap { $0 }
         var keys = Set<[UInt8]>()
@@ -65,13 +69,13 @@ extension FlashLayout {
             case nil: break
             }
         }
-        if v2 { parts.append("Secure Boot V2 · \(keys.count) key\(keys.count == 1 ? "" : "s")") }
+        if v2 { parts += ["Secure Boot V2", "\(keys.count) key\(keys.count == 1 ? "" : "s")"] }
         if v1 { parts.append("Secure Boot V1") }
         switch l.security.flashEncryption {
         case .decrypted: parts.append("flash encrypted (decrypted with key)")
         case .likely: parts.append("flash likely encrypted")
         case .none: break
         }
-        return parts.isEmpty ? nil : parts.joined(separator: " · ")
+        return parts
     }
 }
