@@ -47,7 +47,9 @@ let package = Package(
             "FlashModel", "FlashScopeUI", "TerminalUI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "FlashFormatsTests", dependencies: ["FlashFormats"]),
+        .testTarget(name: "FlashFormatsTests", dependencies: [
+            "FlashFormats", .product(name: "Crypto", package: "swift-crypto"),
+        ], exclude: ["Fixtures"]),
         .testTarget(name: "FlashModelTests", dependencies: ["FlashModel"]),
         .testTarget(name: "ScreenKitTests", dependencies: ["ScreenKit"]),
         // Golden screens live in Snapshots/ next to the tests (read by path, not bundled).

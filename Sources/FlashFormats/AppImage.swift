@@ -17,10 +17,6 @@ public let appDescriptorMagic: UInt32 = 0xABCD_5432
 public let bootloaderDescriptorMagic: UInt8 = 0x50
 /// Segment data length limit checked by `verify_segment_header` (16 MiB).
 let segmentLengthLimit: UInt32 = 16 << 20
-/// Secure Boot V2 signature block magic and sizes (rom/secure_boot.h).
-let signatureBlockMagic: UInt8 = 0xE7
-let signatureBlockSize = 1216
-let signatureSectorSize = 4096
 
 extension DiagnosticCode {
     public static let imageHeaderTruncated: DiagnosticCode = "image_header_truncated"
@@ -84,16 +80,6 @@ public struct BootloaderDescriptor: Sendable, Equatable {
     public let dateTime: String
 }
 
-/// A Secure Boot signature recognised after the image (not verified).
-public struct SignatureBlock: Sendable, Equatable {
-    public enum Scheme: String, Sendable { case rsa3072 = "RSA-3072", ecdsa = "ECDSA", secureBootV1 = "Secure Boot V1 ECDSA" }
-    public let scheme: Scheme
-    /// Offset from the image start.
-    public let offset: Int
-    /// CRC-32 over the block as stored (V2 only); nil for V1.
-    public let crcValid: Bool?
-}
-
 public struct AppImage: Sendable {
     /// Where the image starts in its source.
     public let offset: Int
@@ -122,7 +108,8 @@ public struct AppImage: Sendable {
     /// of segment 0's data, whether or not the descriptor magic is there (nil when segment 0 is shorter).
     public let segment0EfuseBlockRevisions: (min: UInt16, max: UInt16)?
     public let bootloaderDescriptor: BootloaderDescriptor?
-    public let signatures: [SignatureBlock]
+    /// The Secure Boot V2 signature sector or V1 signature after the image (SecureBoot.swift), verified.
+    public let secureBoot: ImageSignature?
     public let diagnostics: [Diagnostic]
     /// The file ends before the image does.
     public let truncated: Bool
@@ -141,8 +128,7 @@ public struct AppImage: Sendable {
     /// Length including a Secure Boot V2 signature sector, when one is present.
     public var lengthWithSignature: Int? {
         guard let length else { return nil }
-        if let sig = signatures.first(where: { $0.scheme != .secureBootV1 }) { return sig.offset + signatureSectorSize }
-        if let v1 = signatures.first(where: { $0.scheme == .secureBootV1 }) { return v1.offset + 68 }
+        if let sig = secureBoot { return sig.end - offset }
         return length
     }
     /// No error-level diagnostic: everything the bootloader checks without eFuses passes.
@@ -354,22 +340,23 @@ extension AppImage {
             }
         }
 
-        // Signatures after the image (recognised, not verified).
-        var sigs: [SignatureBlock] = []
+        // Signatures after the image: a V2 sector at ALIGN_UP(end, 4 KiB), else (ESP32) a V1 signature at the end.
+        var signature: ImageSignature?
         if let length {
-            let sigStart = (length + signatureSectorSize - 1) / signatureSectorSize * signatureSectorSize
-            for k in 0..<3 {
-                let at = sigStart + k * signatureBlockSize
-                guard have(at, signatureBlockSize), s.u8(at: base + at) == signatureBlockMagic,
-                      let version = s.u8(at: base + at + 1), version == 2 || version == 3 else { break }
-                let stored = s.u32(at: base + at + 1196)
-                let crc = Checksums.crc32(s, (base + at)..<(base + at + 1196))
-                sigs.append(SignatureBlock(scheme: version == 2 ? .rsa3072 : .ecdsa, offset: at, crcValid: stored == crc))
-            }
-            if sigs.isEmpty, chipID == 0, have(length, 68), s.u32(at: base + length) == 0,
-               !s.isAll(0xFF, in: (base + length + 4)..<(base + length + 68)),
-               !s.isAll(0x00, in: (base + length + 4)..<(base + length + 68)) {
-                sigs.append(SignatureBlock(scheme: .secureBootV1, offset: length, crcValid: nil))
+            if let sector = SecureBoot.sector(s, imageStart: base, imageLength: length, available: available, digests: digests) {
+                signature = .v2(sector)
+                for blk in sector.blocks {
+                    let name = "Secure Boot V2 block \(blk.index)"
+                    if !blk.crcOK { diags.append(.warning(blk.offset + 1196, .secureBootBlockBadCRC, "\(name): CRC \(Hex.padded(blk.crcStored, 8)) does not match \(Hex.padded(blk.crcComputed, 8)); the ROM skips this block")) }
+                    if blk.scheme == nil { diags.append(.warning(blk.offset + 1, .secureBootBlockUnknown, "\(name): unknown version \(Hex.short(blk.version)) or curve; the ROM skips this block")) }
+                    if blk.digestOK == false { diags.append(.warning(blk.offset + 4, .secureBootDigestMismatch, "\(name): image digest in the block does not match the signed bytes")) }
+                    if blk.signatureValid == false { diags.append(.warning(blk.offset, .secureBootSignatureInvalid, "\(name): signature does not verify with the block's key over the image as it is")) }
+                    if blk.signatureValid == nil, blk.scheme != nil, let why = blk.unverifiedReason {
+                        diags.append(.info(blk.offset, .secureBootSignatureUnverified, "\(name): signature not verified: \(why)"))
+                    }
+                }
+            } else if chipID == 0, let v1 = SecureBoot.v1Signature(s, at: base + length, signedStart: base, available: available) {
+                signature = .v1(v1)
             }
         }
 
@@ -381,7 +368,7 @@ extension AppImage {
                         checksumStored: checksumStored, checksumComputed: checksumComputed,
                         sha256Stored: shaStored, sha256Computed: shaComputed, length: length,
                         appDescriptor: appDesc, segment0EfuseBlockRevisions: efuseRevs,
-                        bootloaderDescriptor: blDesc, signatures: sigs,
+                        bootloaderDescriptor: blDesc, secureBoot: signature,
                         diagnostics: diags, truncated: truncated)
     }
 

@@ -62,6 +62,13 @@ public enum Checksums {
 
     public static func sha256(_ bytes: [UInt8]) -> [UInt8] { Array(SHA256.hash(data: bytes)) }
 
+    /// SHA-384 (Secure Boot V2 ECDSA P-384 blocks sign it).
+    public static func sha384<S: ByteSource>(_ source: S, _ range: Range<Int>) -> [UInt8] {
+        var h = SHA384()
+        source.forEachChunk(in: range) { h.update(bufferPointer: $0) }
+        return Array(h.finalize())
+    }
+
     public static func md5<S: ByteSource>(_ source: S, _ range: Range<Int>) -> [UInt8] {
         var h = Insecure.MD5()
         source.forEachChunk(in: range) { h.update(bufferPointer: $0) }

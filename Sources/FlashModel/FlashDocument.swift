@@ -13,6 +13,8 @@ public final class FlashDocument: ByteSource {
     /// The mapped input file, when there is one.
     public let file: MappedFile?
     public var count: Int { base.count }
+    /// Set when this document is the decrypted view of a flash-encrypted file: saving re-encrypts.
+    public var encryptedView: EncryptedView?
 
     /// Changed sectors by index. The last sector of an odd-sized file is shorter.
     private var overlay: [Int: [UInt8]] = [:]

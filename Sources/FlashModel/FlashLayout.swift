@@ -39,6 +39,8 @@ public struct AnalysisOptions: Sendable {
     public var efuseBlockRevision: ChipRevision?
     /// The app's CONFIG_PARTITION_TABLE_MD5 (default y): without a valid MD5 row the app sees no partitions.
     public var appTableMD5 = true
+    /// The source is a flash-encrypted dump decrypted with its key (FlashDecryption).
+    public var decryptedView = false
     public init(tableOffset: Int? = nil, rollback: Bool = false, kind: FileKind? = nil, bootloaderIDF: IDFVersion? = nil,
                 chipRevision: ChipRevision? = nil, efuseBlockRevision: ChipRevision? = nil, appTableMD5: Bool = true) {
         self.tableOffset = tableOffset; self.rollback = rollback; self.kind = kind
@@ -80,9 +82,12 @@ public struct StrayOTAEntry: Sendable {
 public struct EncryptionHint: Sendable, Equatable {
     /// 4 KiB-aligned ranges whose bytes look random (Shannon entropy above 7.2 bits per byte), merged.
     public let highEntropy: [Range<Int>]
+    /// 4 KiB sectors dominated by one repeating random-looking 16-byte block (ciphertext of erased flash
+    /// encrypted without an address tweak, e.g. ESP32 FLASH_CRYPT_CONF 0).
+    public var repeatingPattern: [Range<Int>] = []
     /// One line for the report: where the plaintext was expected and where the ciphertext is.
     public var message: String {
-        let shown = highEntropy.prefix(4).map { "\(Hex.short($0.lowerBound)) to \(Hex.short($0.upperBound))" }
+        let shown = (highEntropy + repeatingPattern).sorted { $0.lowerBound < $1.lowerBound }.prefix(4).map { "\(Hex.short($0.lowerBound)) to \(Hex.short($0.upperBound))" }
         let more = highEntropy.count > 4 ? " and \(highEntropy.count - 4) more ranges" : ""
         let list = shown.count > 1 ? shown.dropLast().joined(separator: ", ") + " and " + shown.last! : shown.first ?? ""
         return "no plaintext bootloader at 0x0, 0x1000 or 0x2000 and no plaintext partition table; high entropy from \(list)\(more): likely flash-encrypted (esptool read-flash returns ciphertext; only unencrypted sectors are readable)"
@@ -106,6 +111,8 @@ public struct FlashLayout: Sendable {
     public var strayOTA: [StrayOTAEntry] = []
     /// Set when neither a bootloader nor a table is in plaintext and the bytes look encrypted.
     public var encryption: EncryptionHint?
+    /// Secure Boot V1 digest, table signature, flash-encryption state (FlashLayout+Security.swift).
+    public var security = SecurityFindings()
     public var diagnostics: [Diagnostic] = []
     public var options: AnalysisOptions
     /// The bootloader rules applied (version, where it came from, chip).
@@ -165,7 +172,9 @@ extension FlashLayout {
             guard let img = slot.image else { throw .notAnImage("no image header (\(Hex.short(imageMagic))) at offset 0") }
             layout.image = img
             layout.chip = img.chip
-            layout.diagnostics = img.diagnostics
+            var diags = img.diagnostics
+            analyzeSecurity(source, into: &layout, diags: &diags)
+            layout.diagnostics = diags
         case .partitionTable:
             let t = PartitionTable.parse(source, at: 0)
             layout.table = t
@@ -349,6 +358,7 @@ extension FlashLayout {
             diags.insert(.warning(enc.highEntropy.first?.lowerBound, .flashEncrypted, enc.message), at: 0)
             layout.boot = BootDecision(.encrypted)
         }
+        analyzeSecurity(s, into: &layout, diags: &diags)
         layout.diagnostics = diags
         analyzeContents(s, into: &layout)
     }
@@ -387,19 +397,40 @@ extension FlashLayout {
         let block = 0x1000
         let end = Swift.min(s.count, 16 << 20)
         var ranges: [Range<Int>] = []
+        var repeating: [Range<Int>] = []
         var offset = 0
         while offset < end {
             let upper = Swift.min(offset + block, end)
-            if entropy(s.bytes(offset..<upper)) > 7.2 {
+            let bytes = s.bytes(offset..<upper)
+            if entropy(bytes) > 7.2 {
                 if let last = ranges.last, last.upperBound == offset { ranges[ranges.count - 1] = last.lowerBound..<upper }
                 else { ranges.append(offset..<upper) }
+            } else if repeatsCipherBlock(bytes) {
+                repeating.append(offset..<upper)
             }
             offset = upper
         }
-        func random(_ at: Int) -> Bool { ranges.contains { $0.contains(at) } }
+        func random(_ at: Int) -> Bool { ranges.contains { $0.contains(at) } || repeating.contains { $0.contains(at) } }
         // Where a bootloader would start (0x0 on newer chips, 0x1000 on the ESP32) and the table at 0x8000.
         guard random(0x1000) || random(0x0), random(defaultPartitionTableOffset) else { return nil }
-        return EncryptionHint(highEntropy: ranges)
+        return EncryptionHint(highEntropy: ranges, repeatingPattern: repeating)
+    }
+
+    /// A sector where one random-looking 16-byte block (≥ 10 distinct byte values) recurs at least 8 times:
+    /// erased flash encrypted without an address tweak (ESP32 with FLASH_CRYPT_CONF 0 is plain AES-ECB, so
+    /// every 0xFF block becomes the same ciphertext) — entropy alone misses it.
+    static func repeatsCipherBlock(_ b: [UInt8]) -> Bool {
+        var counts: [ArraySlice<UInt8>: Int] = [:]
+        var i = 0
+        while i + 16 <= b.count {
+            let blk = b[i..<(i + 16)]
+            if Set(blk).count >= 10 {
+                counts[blk, default: 0] += 1
+                if counts[blk]! >= 8 { return true }
+            }
+            i += 16
+        }
+        return false
     }
 
     /// Well-known file formats that are certainly not flash images (checked only when nothing ESP was found).

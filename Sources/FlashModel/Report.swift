@@ -19,7 +19,7 @@ public enum Report {
             top.append(("otadata", l.otadata.map { otadataJSON($0, slots: nil) } ?? .null))
         case .flashImage:
             top.append(("bootloader", l.bootloader.map(bootloaderJSON) ?? .null))
-            top.append(("partition_table", l.table.map { tableJSON($0) } ?? .null))
+            top.append(("partition_table", l.table.map { tableJSON($0, extra: tableSignatureJSON(l)) } ?? .null))
             top.append(("partitions", .array(l.partitions.map { partitionJSON($0, inDump: true, content: l.content(of: $0)) })))
             top.append(("otadata", l.otadata.map { otadataJSON($0, slots: l.boot == nil ? nil : l.bootSlots) } ?? .null))
             top.append(("apps", .array(l.apps.map(appJSON))))
@@ -42,6 +42,7 @@ public enum Report {
             }
         }
         top.append(("rules", rulesJSON(l)))
+        top += securityTopJSON(l)
         top.append(("diagnostics", .array(l.diagnostics.map(diagnosticJSON))))
         return .object(top)
     }
@@ -56,7 +57,7 @@ public enum Report {
         return .object(kv)
     }
 
-    static func tableJSON(_ t: PartitionTable) -> JSON {
+    static func tableJSON(_ t: PartitionTable, extra: [(String, JSON)] = []) -> JSON {
         .object([
             ("offset", .num(t.offset)),
             ("md5", .string(t.md5.rawValue)),
@@ -69,7 +70,7 @@ public enum Report {
             ("findings", .array(t.toolFindings.map { f in
                 .object([("code", .string(f.code.rawValue)), ("offset", .opt(f.offset)), ("message", .string(f.message))])
             })),
-        ])
+        ] + extra)
     }
 
     static func partitionJSON(_ p: PartitionInfo, inDump: Bool, content: PartitionContent? = nil) -> JSON {
@@ -141,9 +142,8 @@ public enum Report {
                          ("file_offset", .num(s.headerOffset)),
                          ("memory", .array(ChipMemoryMap.memoryTypes(chipID: img.chipID, address: s.loadAddress).map(JSON.string)))])
             })),
-            ("signatures", .array(img.signatures.map { s in
-                .object([("scheme", .string(s.scheme.rawValue)), ("offset", .num(s.offset)), ("crc_valid", .opt(s.crcValid))])
-            })),
+            ("signatures", signaturesJSON(img)),
+            ("secure_boot", secureBootJSON(img)),
         ]
         if let b = img.bootloaderDescriptor {
             kv.append(("bootloader_desc", .object([("version", .num(b.version)), ("idf_ver", .string(b.idfVersion)),

@@ -28,6 +28,7 @@ public enum ImageSaver {
     ///   - chip: for the esptool command's `--chip`.
     public static func save(_ doc: FlashDocument, to path: String, inPlace: Bool = false, force: Bool = false,
                             regionFiles: Bool = true, chip: Chip? = nil) throws(FileError) -> Result {
+        if let view = doc.encryptedView { return try saveEncrypted(doc, view, to: path, inPlace: inPlace, force: force, regionFiles: regionFiles, chip: chip) }
         var backup: String?
         if let file = doc.file {
             if file.changedOnDisk() {

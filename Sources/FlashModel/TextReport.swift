@@ -38,6 +38,7 @@ public struct TextReport {
             if let o = l.otadata { out += otaLines(o, slots: nil) }
         case .flashImage:
             out.append("")
+            out += securityLines(l)
             if let enc = l.encryption {
                 let ranges = enc.highEntropy.prefix(4).map { "\(Hex.short($0.lowerBound))–\(Hex.short($0.upperBound))" }.joined(separator: ", ")
                 out.append(head("Flash encryption") + " " + warn("likely: random-looking bytes at \(ranges)\(enc.highEntropy.count > 4 ? ", …" : "")"))
@@ -160,9 +161,7 @@ public struct TextReport {
             integ += " · no SHA-256 appended"
         }
         out.append(integ)
-        for s in img.signatures {
-            out.append(indent + "signature: \(s.scheme.rawValue) block at +\(Hex.short(s.offset))" + (s.crcValid.map { " · block CRC \(mark($0))" } ?? "") + dim(" (not verified)"))
-        }
+        out += SecurityText.imageLines(img).map { indent + $0 }
         return out
     }
 

@@ -89,14 +89,25 @@ struct Opened {
     let file: MappedFile
     let document: FlashDocument
     let layout: FlashLayout
+    /// Set when the file was opened through its flash-encryption key: `document` is the plaintext view.
+    let decrypted: OpenedDecryption?
 
-    init(path: String, options: AnalysisOptions) throws {
+    init(path: String, options: AnalysisOptions, flashKey: FlashKeyOptions? = nil) throws {
         do {
             file = try MappedFile(path: path)
         } catch {
             throw CLIError(error)
         }
-        document = FlashDocument(file: file)
+        var options = options
+        if let flashKey, let d = try flashKey.decrypt(file, tableOffset: options.tableOffset) {
+            decrypted = d
+            document = FlashDocument(bytes: d.dump.plaintext)
+            document.encryptedView = EncryptedView(file: file, key: d.key, scheme: d.dump.scheme, encryptedRanges: d.dump.encryptedOnWrite)
+            options.decryptedView = true
+        } else {
+            decrypted = nil
+            document = FlashDocument(file: file)
+        }
         do {
             layout = try FlashLayout.analyze(document, digests: document.digests, options: options)
         } catch {
@@ -131,6 +142,8 @@ struct ImageOptions: ParsableArguments {
     @Flag(name: .customLong("no-table-md5"), help: "The app was built with CONFIG_PARTITION_TABLE_MD5=n (it then reads a table without an MD5 row).")
     var noTableMD5 = false
 
+    @OptionGroup var flashKey: FlashKeyOptions
+
     func analysisOptions() throws -> AnalysisOptions {
         AnalysisOptions(tableOffset: try ptOffset.map { o in
             let v = try parseNumber(o, what: "--pt-offset")
@@ -142,7 +155,7 @@ struct ImageOptions: ParsableArguments {
            appTableMD5: !noTableMD5)
     }
 
-    func open() throws -> Opened { try Opened(path: file, options: try analysisOptions()) }
+    func open() throws -> Opened { try Opened(path: file, options: try analysisOptions(), flashKey: flashKey) }
 }
 
 func useColour() -> Bool {
@@ -159,7 +172,7 @@ struct FlashScope: ParsableCommand {
         subcommands: [TUICommand.self, InfoCommand.self, TableCommand.self, StageCommand.self, SetBootCommand.self,
                       MarkCommand.self, EraseOTADataCommand.self, EraseLastBootCommand.self, BootCommand.self,
                       MakeSamplesCommand.self, MakeAppCommand.self, MakeImageCommand.self, NVSCommand.self,
-                      CoreDumpCommand.self],
+                      CoreDumpCommand.self, DecryptCommand.self],
         defaultSubcommand: TUICommand.self
     )
 

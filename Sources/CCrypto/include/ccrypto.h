@@ -16,4 +16,19 @@ int fs_aes_ecb(const uint8_t *key, size_t key_length, int encrypt,
 int fs_aes_xts(const uint8_t *key, size_t key_length, int encrypt, const uint8_t tweak[16],
                const uint8_t *input, uint8_t *output, size_t length);
 
+// Signature verification over a digest the caller computed (no hashing here), via EVP.
+// Each returns 1 when the signature verifies, 0 when it does not, -1 when the key or signature cannot
+// be used at all (malformed modulus, point not on the curve, OpenSSL without the curve).
+
+// RSA-PSS, MGF1 and message digest SHA-256, salt length 32. modulus big-endian; signature big-endian.
+int fs_rsa_pss_sha256_verify(const uint8_t *modulus, size_t modulus_length, uint32_t exponent,
+                             const uint8_t *digest, size_t digest_length,
+                             const uint8_t *signature, size_t signature_length);
+
+// ECDSA over a prime curve: curve_bits 192 (P-192), 256 (P-256) or 384 (P-384). x, y, r, s big-endian,
+// each curve_bits/8 bytes. The digest is used as given (truncated to the curve's size as ECDSA requires).
+int fs_ecdsa_verify(int curve_bits, const uint8_t *x, const uint8_t *y,
+                    const uint8_t *r, const uint8_t *s,
+                    const uint8_t *digest, size_t digest_length);
+
 #endif

@@ -198,9 +198,7 @@ enum DetailPane {
             integ.append(Span(dot + "no SHA-256 appended", role: .dim))
         }
         out.append(integ)
-        for sig in img.signatures {
-            out.append([Span("signature \(sig.scheme.rawValue) at +\(Hex.short(sig.offset))"), Span(" (not verified)", role: .dim)])
-        }
+        for line in SecurityText.imageLines(img) { out.append([Span(line)]) }
         out.append([Span("seg load      length  at       memory", role: .header)])
         for seg in img.segments {
             var types = ChipMemoryMap.memoryTypes(chipID: img.chipID, address: seg.loadAddress)

@@ -188,6 +188,7 @@ enum Screen {
             facts.append(Span(" \(g.middleDot) "))
             facts.append(Span("no partition table", role: .invalid))
         }
+        for part in lay.security.summaryParts { facts.append(Span(" \(g.middleDot) \(part)", role: .warning)) }
         let reserve = unsavedText(s).map { $0.count + 3 } ?? 0
         let width = l.width - 4 - reserve
         // The product name goes first when everything fits; the facts matter more.
