@@ -124,7 +124,7 @@ struct FlashScope: ParsableCommand {
         version: "0.1.0",
         subcommands: [TUICommand.self, InfoCommand.self, TableCommand.self, StageCommand.self, SetBootCommand.self,
                       MarkCommand.self, EraseOTADataCommand.self, EraseLastBootCommand.self, BootCommand.self,
-                      MakeSamplesCommand.self, MakeAppCommand.self, MakeImageCommand.self],
+                      MakeSamplesCommand.self, MakeAppCommand.self, MakeImageCommand.self, DiffCommand.self],
         defaultSubcommand: TUICommand.self
     )
 
@@ -145,7 +145,8 @@ struct FlashScope: ParsableCommand {
             if let e = error as? ExitCode { Glibc.exit(e.rawValue) }
             let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
             writeStderr("flashscope: error: \(message.terminalSafe) (see 'flashscope help')\n")
-            Glibc.exit(CLIError.Code.usage)
+            // diff exits like cmp(1): 2 for any trouble, so 1 keeps meaning "different".
+            Glibc.exit(CommandLine.arguments.dropFirst().first == "diff" ? DiffCommand.troubleCode : CLIError.Code.usage)
         }
     }
 }
