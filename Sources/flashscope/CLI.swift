@@ -19,6 +19,7 @@ struct CLIError: Error {
         static let notAnImage: Int32 = 65    // empty file, or not a flash/app/table/otadata file
         static let noInput: Int32 = 66       // input file does not exist
         static let notRegular: Int32 = 67    // input is a directory, FIFO, device…
+        static let unavailable: Int32 = 69  // esptool missing, or it failed to talk to the device
         static let cannotCreate: Int32 = 73  // output exists (without --force) or cannot be created
         static let io: Int32 = 74            // read or write failed
         static let changed: Int32 = 75       // input changed on disk since it was opened
@@ -124,7 +125,8 @@ struct FlashScope: ParsableCommand {
         version: "0.1.0",
         subcommands: [TUICommand.self, InfoCommand.self, TableCommand.self, StageCommand.self, SetBootCommand.self,
                       MarkCommand.self, EraseOTADataCommand.self, EraseLastBootCommand.self, BootCommand.self,
-                      MakeSamplesCommand.self, MakeAppCommand.self, MakeImageCommand.self, DiffCommand.self],
+                      MakeSamplesCommand.self, MakeAppCommand.self, MakeImageCommand.self, DiffCommand.self,
+                      ReadCommand.self, FlashCommand.self],
         defaultSubcommand: TUICommand.self
     )
 
