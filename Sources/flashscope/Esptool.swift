@@ -10,6 +10,8 @@ import FlashModel
 /// Set by SIGINT/SIGTERM while esptool runs: esptool (same process group) is interrupted too, and the
 /// command cleans up its temporary files and writes nothing under the final name.
 nonisolated(unsafe) var deviceInterrupted: sig_atomic_t = 0
+/// The esptool process running now (0: none), for the signal handler to pass the interrupt on to.
+nonisolated(unsafe) var deviceChild: pid_t = 0
 
 /// Options every device command shares.
 struct DeviceOptions: ParsableArguments {
@@ -98,6 +100,8 @@ struct Esptool {
         setenv("PYTHONUNBUFFERED", "1", 1)
         let rc = posix_spawnp(&pid, av[0], &actions, nil, cargs, environ)
         close(fds[1])
+        deviceChild = rc == 0 ? pid : 0
+        defer { deviceChild = 0 }
         guard rc == 0 else {
             close(fds[0])
             throw CLIError("cannot run \(av[0]): \(String(cString: strerror(rc))); install esptool with `pip install esptool`", code: CLIError.Code.unavailable)
@@ -150,8 +154,10 @@ struct Esptool {
     }
 
     static func installInterruptHandlers() {
-        signal(SIGINT) { _ in deviceInterrupted = 1 }
-        signal(SIGTERM) { _ in deviceInterrupted = 1 }
+        // A terminal's Ctrl-C reaches esptool too (same process group); a signal sent to FlashScope alone
+        // is passed on, so esptool stops now rather than at the end of its read.
+        signal(SIGINT) { _ in deviceInterrupted = 1; if deviceChild > 0 { kill(deviceChild, SIGINT) } }
+        signal(SIGTERM) { _ in deviceInterrupted = 1; if deviceChild > 0 { kill(deviceChild, SIGTERM) } }
     }
 }
 
