@@ -17,7 +17,7 @@ public enum ImageSaver {
         public let esptoolCommand: String
         /// The backup of the input, for `--in-place`.
         public let backup: String?
-        /// The same as one esptool line that needs no region files: `write-flash --diff-with INPUT 0x0 OUTPUT`
+        /// The same as one esptool line that needs no region files: `write-flash 0x0 OUTPUT --diff-with INPUT`
         /// (esptool 5.1+ writes only the sectors where the two differ). Empty without an input file or changes.
         public let esptoolDiffWith: String
     }
@@ -64,7 +64,8 @@ public enum ImageSaver {
         cmd += " write-flash"
         var diffWith = ""
         if let input = backup ?? doc.file?.path, !ranges.isEmpty {
-            diffWith = cmd + " --diff-with \(shellQuote(input)) 0x0 \(shellQuote(path))"
+            // --diff-with takes a list, so it goes after the address and file.
+            diffWith = cmd + " 0x0 \(shellQuote(path)) --diff-with \(shellQuote(input))"
         }
         for (o, p) in files { cmd += " \(Hex.short(o)) \(shellQuote(p))" }
         return Result(path: path, changedRanges: ranges, regionFiles: files, esptoolCommand: files.isEmpty ? "" : cmd, backup: backup,

@@ -121,7 +121,7 @@ struct FlashCommand: ParsableCommand {
     @OptionGroup var device: DeviceOptions
     @Flag(name: .customLong("dry-run"), help: "Print the esptool command lines and write nothing.") var dryRun = false
     @Flag(help: "Write even when the chip, the flash size or the device's current bytes differ from ORIGINAL.") var force = false
-    @Flag(name: .customLong("diff-with"), help: "Let esptool pick the sectors (write-flash --diff-with ORIGINAL 0x0 EDITED; esptool 5.1+).")
+    @Flag(name: .customLong("diff-with"), help: "Let esptool pick the sectors (write-flash 0x0 EDITED --diff-with ORIGINAL; esptool 5.1+).")
     var diffWith = false
 
     func run() throws {
@@ -148,7 +148,7 @@ struct FlashCommand: ParsableCommand {
             oldFiles += [Hex.short(r.lowerBound), b]
         }
         let keep = ["--flash-mode", "keep", "--flash-freq", "keep", "--flash-size", "keep"]
-        let writeArgs = diffWith ? ["write-flash"] + keep + ["--diff-with", base, "0x0", edited] : ["write-flash"] + keep + newFiles
+        let writeArgs = diffWith ? ["write-flash"] + keep + ["0x0", edited, "--diff-with", base] : ["write-flash"] + keep + newFiles
         let sectors = plan.byteCount / 0x1000
         let list = plan.regions.map { "\(Hex.short($0.lowerBound))–\(Hex.short($0.upperBound))" }.joined(separator: ", ")
         writeStdout("\(sectors) sector\(sectors == 1 ? "" : "s") differ from \(base): \(list)\n")
@@ -188,7 +188,8 @@ struct FlashCommand: ParsableCommand {
 
         let began = ProgressBar.now()
         // esptool reports each file's progress from 0 again: a drop means the next region started.
-        let sizes = diffWith ? [e.file.count] : plan.regions.map(\.count)
+        // (esptool --diff-with reflashes the same runs of changed sectors.)
+        let sizes = plan.regions.map(\.count)
         let total = sizes.reduce(0, +)
         var index = 0, last = 0.0
         let w = try esptool.run(writeArgs, echo: false) { f in
@@ -199,7 +200,7 @@ struct FlashCommand: ParsableCommand {
         }
         ProgressBar.finish()
         try esptool.check(w, "write-flash")
-        for l in w.lines where l.hasPrefix("Wrote ") || l.contains("Skipped") || l.contains("unchanged") { writeStdout("  esptool: \(l.terminalSafe)\n") }
+        for l in w.lines where l.hasPrefix("Wrote ") || l.hasPrefix("Reflashing") || l.contains("Skipped") || l.contains("unchanged") { writeStdout("  esptool: \(l.terminalSafe)\n") }
         let v = try esptool.run(["verify-flash"] + newFiles, echo: false)
         try esptool.check(v, "verify-flash (the written regions)")
         writeStdout("wrote \(sectors) sector\(sectors == 1 ? "" : "s") (\(plan.byteCount) bytes) and verified them against \(edited) (on-chip MD5)\n")

@@ -754,6 +754,10 @@ public enum Update {
                 lines.append(Span("To flash only the changes:", role: .dim))
                 lines.append(Span(r.esptoolCommand, role: .accent))
             }
+            if !r.esptoolDiffWith.isEmpty {
+                lines.append(Span("or, while the device holds the input (esptool 5.1+):", role: .dim))
+                lines.append(Span(r.esptoolDiffWith, role: .accent))
+            }
         }
         if inPlace { lines.append(Span("The file was replaced; the edit history starts again from it.", role: .dim)) }
         var effects: [Effect] = []
