@@ -105,6 +105,15 @@ public struct ByteComparison: Sendable, Equatable {
         }
     }
 
+    /// The start of the next run of differing bytes after `offset` (or, going back, the start of the last
+    /// run that begins before it): what a "next difference" key jumps to. Past the recorded exact ranges
+    /// it falls back to the changed sectors.
+    public func nextDifference(from offset: Int, forward: Bool = true) -> Int? {
+        let runs = exactTruncated ? exact + sectors.filter { $0.lowerBound >= (exact.last?.upperBound ?? 0) } : exact
+        if forward { return runs.first { $0.lowerBound > offset }?.lowerBound }
+        return runs.last { $0.lowerBound < offset }?.lowerBound
+    }
+
     /// The parts of `ranges` inside `window`.
     public static func clip(_ ranges: [Range<Int>], to window: Range<Int>) -> [Range<Int>] {
         // Ranges are sorted and disjoint: find the first that ends after the window starts.

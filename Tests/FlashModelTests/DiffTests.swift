@@ -120,6 +120,9 @@ import FlashFormats
         #expect(d.regions.map(\.area) == [.bootloader, .unpartitioned])
         #expect(d.regions.map(\.range) == [0x1000..<0x2000, 0x3F_0000..<0x3F_1000])
         #expect(d.bytes.exact == [0x1100..<0x1101, 0x3F_0000..<0x3F_0001])
+        #expect(d.bytes.nextDifference(from: 0) == 0x1100 && d.bytes.nextDifference(from: 0x1100) == 0x3F_0000)
+        #expect(d.bytes.nextDifference(from: 0x3F_0000) == nil && d.bytes.nextDifference(from: 0x3F_0000, forward: false) == 0x1100)
+        #expect(d.bytes.nextDifference(from: 0x1100, forward: false) == nil)
     }
 
     @Test func differentSizesAreNeverIdentical() throws {
