@@ -55,7 +55,13 @@ public enum Hex {
         let s = String(v, radix: 16)
         return s.count >= digits ? s : String(repeating: "0", count: digits - s.count) + s
     }
-    public static func bytes(_ b: [UInt8]) -> String { b.map { padded($0, 2) }.joined() }
+    public static func bytes(_ b: [UInt8]) -> String {
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(b.count * 2)
+        for x in b { out.append(digits[Int(x >> 4)]); out.append(digits[Int(x & 0x0F)]) }
+        return String(decoding: out, as: UTF8.self)
+    }
     /// Parses `0x…`, `0o…`, `0b…` or decimal, with an optional k/K/m/M suffix; nil on anything else.
     public static func parseInt(_ text: String) -> Int? {
         var s = text.trimmingWhitespace()

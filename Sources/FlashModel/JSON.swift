@@ -3,6 +3,8 @@ public indirect enum JSON: Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int)
+    /// A number written exactly as given (integers beyond Int, such as u64 NVS values).
+    case number(String)
     case string(String)
     case array([JSON])
     case object([(String, JSON)])
@@ -31,6 +33,7 @@ public indirect enum JSON: Sendable, Equatable {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
         case .int(let i): out += String(i)
+        case .number(let s): out += s
         case .string(let s): JSON.quote(s, into: &out)
         case .array(let a):
             if a.isEmpty { out += "[]"; return }
@@ -64,6 +67,14 @@ public indirect enum JSON: Sendable, Equatable {
 
     private static func quote(_ s: String, into out: inout String) {
         out += "\""
+        // Fast path: nothing to escape (no control character, quote, backslash, DEL or C1 control).
+        var plain = true
+        var prevC2 = false
+        for b in s.utf8 {
+            if b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F || (prevC2 && b >= 0x80 && b <= 0x9F) { plain = false; break }
+            prevC2 = b == 0xC2
+        }
+        if plain { out += s; out += "\""; return }
         for u in s.unicodeScalars {
             switch u {
             case "\"": out += "\\\""

@@ -2,7 +2,7 @@ import FlashFormats
 
 /// The `--json` shape of `flashscope info`: a public contract documented in README.md.
 public enum Report {
-    public static func json(_ l: FlashLayout, file: String) -> JSON {
+    public static func json(_ l: FlashLayout, file: String, nvsSource: (any ByteSource)? = nil) -> JSON {
         var top: [(String, JSON)] = [
             ("kind", .string(l.kind.rawValue)),
             ("file", .string(file)),
@@ -30,6 +30,7 @@ public enum Report {
                     ("high_entropy", .array(enc.highEntropy.map { .array([.num($0.lowerBound), .num($0.upperBound)]) })),
                 ])))
             }
+            if let s = nvsSource { top.append(("nvs", nvsSummary(l, s))) }
             if !l.strayOTA.isEmpty {
                 top.append(("stray_otadata", .array(l.strayOTA.map { s in
                     .object([("offset", .num(s.offset)), ("seq", .num(s.entry.seq)), ("state", .num(s.entry.state)),

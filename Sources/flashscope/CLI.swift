@@ -125,8 +125,8 @@ struct FlashScope: ParsableCommand {
         version: "0.1.0",
         subcommands: [TUICommand.self, InfoCommand.self, TableCommand.self, StageCommand.self, SetBootCommand.self,
                       MarkCommand.self, EraseOTADataCommand.self, EraseLastBootCommand.self, BootCommand.self,
-                      MakeSamplesCommand.self, MakeAppCommand.self, MakeImageCommand.self, DiffCommand.self,
-                      ReadCommand.self, FlashCommand.self],
+                      MakeSamplesCommand.self, MakeAppCommand.self, MakeImageCommand.self, NVSCommand.self,
+                      DiffCommand.self, ReadCommand.self, FlashCommand.self],
         defaultSubcommand: TUICommand.self
     )
 
@@ -164,7 +164,7 @@ struct InfoCommand: ParsableCommand {
     func run() throws {
         let o = try image.open()
         if json {
-            writeStdout(Report.json(o.layout, file: image.file).serialized() + "\n")
+            writeStdout(Report.json(o.layout, file: image.file, nvsSource: o.document).serialized() + "\n")
         } else {
             writeStdout(TextReport(colour: useColour()).render(o.layout, file: image.file))
         }

@@ -38,7 +38,7 @@ enum Examine {
         } catch {
             return Outcome(layout: nil, refusal: error, json: "")
         }
-        let json = Report.json(layout, file: "input").serialized()
+        let json = Report.json(layout, file: "input", nvsSource: doc).serialized()
         _ = TextReport(colour: true).render(layout, file: "input")
         if planning, layout.kind == .flashImage {
             if let rollback = try? FlashLayout.analyze(doc, digests: doc.digests, options: AnalysisOptions(rollback: true)) {

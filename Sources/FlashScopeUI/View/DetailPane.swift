@@ -108,12 +108,8 @@ enum DetailPane {
             }
         } else if e.isOTAData {
             out += otadataLines(s)
-        } else if e.type == PartitionType.data, e.subtype == 0x02, let n = Derived.nvs(s.document, r) {
-            out.append([Span("NVS", role: .title), Span(": \(n.total) pages of 4 KiB \(g.middleDot) \(n.active) active, \(n.full) full, \(n.empty) empty"
-                                                         + (n.freeing > 0 ? ", \(n.freeing) freeing" : "") + (n.corrupt > 0 ? ", \(n.corrupt) corrupt" : "")
-                                                         + (n.other > 0 ? ", \(n.other) unrecognised" : ""))])
-            if n.used == 0 { out.append([Span("erased: no key stored", role: .erased)]) }
-            out.append([Span("(page states from the page headers; entries are not decoded)", role: .dim)])
+        } else if e.type == PartitionType.data, e.subtype == 0x02, r.count >= 0x1000 {
+            out += NVSPane.lines(s, p, width: width)
         }
         if !e.isApp {
             if let scan = s.scans[ScanKey(r)] {
