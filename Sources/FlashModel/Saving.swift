@@ -17,6 +17,9 @@ public enum ImageSaver {
         public let esptoolCommand: String
         /// The backup of the input, for `--in-place`.
         public let backup: String?
+        /// The same as one esptool line that needs no region files: `write-flash 0x0 OUTPUT --diff-with INPUT`
+        /// (esptool 5.1+ writes only the sectors where the two differ). Empty without an input file or changes.
+        public let esptoolDiffWith: String
     }
 
     /// Writes the document's current bytes.
@@ -60,8 +63,14 @@ public enum ImageSaver {
         var cmd = "esptool"
         if let chip { cmd += " --chip \(chip.name.lowercased().filter { $0 != "-" })" }
         cmd += " write-flash"
+        var diffWith = ""
+        if let input = backup ?? doc.file?.path, !ranges.isEmpty {
+            // --diff-with takes a list, so it goes after the address and file.
+            diffWith = cmd + " 0x0 \(shellQuote(path)) --diff-with \(shellQuote(input))"
+        }
         for (o, p) in files { cmd += " \(Hex.short(o)) \(shellQuote(p))" }
-        return Result(path: path, changedRanges: ranges, regionFiles: files, esptoolCommand: files.isEmpty ? "" : cmd, backup: backup)
+        return Result(path: path, changedRanges: ranges, regionFiles: files, esptoolCommand: files.isEmpty ? "" : cmd, backup: backup,
+                      esptoolDiffWith: diffWith)
     }
 
     static func sameFile(_ path: String, _ file: MappedFile) -> Bool {

@@ -19,6 +19,7 @@ struct CLIError: Error {
         static let notAnImage: Int32 = 65    // empty file, or not a flash/app/table/otadata file
         static let noInput: Int32 = 66       // input file does not exist
         static let notRegular: Int32 = 67    // input is a directory, FIFO, device…
+        static let unavailable: Int32 = 69  // esptool missing, or it failed to talk to the device
         static let cannotCreate: Int32 = 73  // output exists (without --force) or cannot be created
         static let io: Int32 = 74            // read or write failed
         static let changed: Int32 = 75       // input changed on disk since it was opened
@@ -172,7 +173,7 @@ struct FlashScope: ParsableCommand {
         subcommands: [TUICommand.self, InfoCommand.self, TableCommand.self, StageCommand.self, SetBootCommand.self,
                       MarkCommand.self, EraseOTADataCommand.self, EraseLastBootCommand.self, BootCommand.self,
                       MakeSamplesCommand.self, MakeAppCommand.self, MakeImageCommand.self, NVSCommand.self,
-                      CoreDumpCommand.self, DecryptCommand.self],
+                      CoreDumpCommand.self, DecryptCommand.self, DiffCommand.self, ReadCommand.self, FlashCommand.self],
         defaultSubcommand: TUICommand.self
     )
 
@@ -193,7 +194,8 @@ struct FlashScope: ParsableCommand {
             if let e = error as? ExitCode { Glibc.exit(e.rawValue) }
             let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
             writeStderr("flashscope: error: \(message.terminalSafe) (see 'flashscope help')\n")
-            Glibc.exit(CLIError.Code.usage)
+            // diff exits like cmp(1): 2 for any trouble, so 1 keeps meaning "different".
+            Glibc.exit(CommandLine.arguments.dropFirst().first == "diff" ? DiffCommand.troubleCode : CLIError.Code.usage)
         }
     }
 }

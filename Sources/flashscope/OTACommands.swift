@@ -91,11 +91,13 @@ struct Session {
             out.append("saved \(r.path) (\(document.count) bytes)" + (r.backup.map { "; original kept as \($0)" } ?? ""))
             out.append("changed: " + (ranges.isEmpty ? "nothing" : ranges.joined(separator: ", ")))
             if !r.esptoolCommand.isEmpty { out.append("to program only these regions: \(r.esptoolCommand)") }
+            if !r.esptoolDiffWith.isEmpty { out.append("or, against the device still holding the input (esptool 5.1+): \(r.esptoolDiffWith)") }
             top.append(("saved", .object([
                 ("path", .string(r.path)), ("backup", .opt(r.backup)),
                 ("changed_ranges", .array(r.changedRanges.map { .array([.num($0.lowerBound), .num($0.upperBound)]) })),
                 ("region_files", .array(r.regionFiles.map { .object([("offset", .num($0.offset)), ("path", .string($0.path))]) })),
                 ("esptool", .string(r.esptoolCommand)),
+                ("esptool_diff_with", .string(r.esptoolDiffWith)),
             ])))
         }
         if write.json { writeStdout(JSON.object(top).serialized() + "\n") } else { writeStdout(out.joined(separator: "\n") + "\n") }

@@ -916,6 +916,10 @@ public enum Update {
                 lines.append(Span(""))
                 lines.append(Span("To flash only the changes: y shows the esptool command on one line and copies it.", role: .dim))
             }
+            if !r.esptoolDiffWith.isEmpty {
+                lines.append(Span("or, while the device holds the input (esptool 5.1+):", role: .dim))
+                lines.append(Span(r.esptoolDiffWith, role: .accent))
+            }
         }
         if inPlace { lines.append(Span("The file was replaced; the edit history starts again from it.", role: .dim)) }
         var effects: [Effect] = []

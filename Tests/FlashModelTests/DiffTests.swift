@@ -1,0 +1,205 @@
+import Testing
+import FlashFormats
+@testable import FlashModel
+
+/// `flashscope diff`'s engine on images from the project's encoders: one test per kind of change.
+@Suite struct DiffTests {
+    static func app(_ version: String, seed: UInt8 = 2, code: Int = 0x6000, project: String = "demo") -> [UInt8] {
+        AppImageBuilder.typicalApp(chip: .esp32, project: project, version: version, codeSize: code, seed: seed).bytes()
+    }
+
+    /// factory + ota_0 1.4.2 + ota_1 1.4.2, otadata selecting ota_0.
+    static func base() -> FlashImageBuilder {
+        var b = FlashImageBuilder.twoOTA()
+        b.app("factory", app("factory-1", seed: 1))
+        b.app("ota_0", app("1.4.2", seed: 2))
+        b.app("ota_1", app("1.4.2", seed: 2))
+        b.otadata(OTAEntry(seq: 1, state: OTAState.valid), nil)
+        return b
+    }
+
+    static func diff(_ a: [UInt8], _ b: [UInt8]) throws -> FlashDiff {
+        let la = try? FlashLayout.analyze(ByteArray(a)), lb = try? FlashLayout.analyze(ByteArray(b))
+        return FlashDiff(ByteArray(a), ByteArray(b), layoutA: la, layoutB: lb)
+    }
+
+    @Test func identicalImagesHaveNoRegions() throws {
+        let a = Self.base().bytes()
+        let d = try Self.diff(a, a)
+        #expect(d.identical && d.regions.isEmpty && d.bytes.differingBytes == 0 && !d.tableChanged)
+        #expect(d.partitions.allSatisfy { !$0.changed } && d.partitions.count == 6)
+        #expect(DiffReport.json(d, fileA: "a", fileB: "b")["identical"] == .bool(true))
+    }
+
+    @Test func newAppInSlotOfSameSize() throws {
+        var after = Self.base()
+        after.app("ota_1", Self.app("1.5.0", seed: 9))
+        let a = Self.base().bytes(), b = after.bytes()
+        let d = try Self.diff(a, b)
+        #expect(!d.identical)
+        let ota1 = try #require(d.partitions.first { $0.name == "ota_1" })
+        #expect(ota1.changed && ota1.changedBytes > 0)
+        #expect(d.partitions.filter(\.changed).map(\.name) == ["ota_1"])
+        // Every exact range holds differing bytes, every byte outside them is equal.
+        var marked = [Bool](repeating: false, count: a.count)
+        for r in d.bytes.exact { for i in r { marked[i] = true } }
+        #expect((0..<a.count).first { (a[$0] != b[$0]) != marked[$0] } == nil)
+        #expect(d.bytes.differingBytes == zip(a, b).filter { $0 != $1 }.count)
+        // Regions are whole sectors inside ota_1, covering every differing byte.
+        let p = try #require(after.partition("ota_1"))
+        for r in d.regions {
+            #expect(r.range.lowerBound % 0x1000 == 0 && r.range.upperBound % 0x1000 == 0)
+            #expect(r.partition == "ota_1" && r.area == .partition)
+            #expect(r.range.lowerBound >= Int(p.offset) && r.range.upperBound <= Int(p.end))
+        }
+        let x = try #require(d.apps.first { $0.partition == "ota_1" })
+        #expect(x.a?.version == "1.4.2" && x.b?.version == "1.5.0" && x.a?.sha256 != x.b?.sha256)
+        // The digest covers the image without its appended SHA-256 (what the bootloader checks).
+        #expect(x.a?.sha256 == Checksums.sha256(ByteArray(a), Int(p.offset)..<(Int(p.offset) + x.a!.length! - 32)))
+        #expect(DiffReport.appLine(x) == "ota_1: 1.4.2 → 1.5.0, same size, SHA-256 \(Hex.bytes(Array(x.a!.sha256!.prefix(4))))… → \(Hex.bytes(Array(x.b!.sha256!.prefix(4))))…, \(x.changedSectors) sectors differ")
+        #expect(x.changedSectors == ota1.sectorCount && x.changedSectors == d.regions.reduce(0) { $0 + $1.range.count / 0x1000 })
+        #expect(DiffReport.appLine(try #require(d.apps.first { $0.partition == "ota_0" })) == "ota_0: unchanged (1.4.2)")
+        // Boot unchanged: ota_0 still selected.
+        #expect(d.a?.boot?.loaded == "ota_0" && d.b?.boot?.loaded == "ota_0")
+    }
+
+    @Test func otadataSwitchChangesTheBootDecision() throws {
+        var after = Self.base()
+        after.otadata(OTAEntry(seq: 1, state: OTAState.valid), OTAEntry(seq: 2, state: OTAState.undefined))
+        let d = try Self.diff(Self.base().bytes(), after.bytes())
+        #expect(d.partitions.filter(\.changed).map(\.name) == ["otadata"])
+        #expect(d.regions.map(\.range) == [0xE000..<0xF000])
+        #expect(d.a?.boot?.loaded == "ota_0" && d.b?.boot?.loaded == "ota_1")
+        #expect(d.b?.otadata?.entries[1]?.seq == 2 && d.a?.otadata?.entries[1]?.isErased == true)
+        let j = DiffReport.json(d, fileA: "a", fileB: "b")
+        #expect(j["boot"]?["a"]?["loaded"] == .string("ota_0") && j["boot"]?["b"]?["loaded"] == .string("ota_1"))
+        #expect(j["boot"]?["b"]?["reason"] == .string(d.b!.boot!.reason))
+        let text = DiffReport.text(d, fileA: "a", fileB: "b")
+        #expect(text.contains("otadata sector 1: erased → seq 2 · UNDEFINED"))
+        #expect(text.contains("before boots ota_0") && text.contains("after  boots ota_1"))
+    }
+
+    @Test func tableRowsAddedRemovedMovedResized() throws {
+        let before = Self.base()
+        var after = Self.base()
+        after.partitions = [
+            PartitionEntry(name: "nvs", type: 1, subtype: 0x02, offset: 0x9000, size: 0x5000),         // resized
+            PartitionEntry(name: "otadata", type: 1, subtype: 0x00, offset: 0xE000, size: 0x2000),     // moved
+            PartitionEntry(name: "factory", type: 0, subtype: 0x00, offset: 0x10000, size: 0x100000),
+            PartitionEntry(name: "ota_0", type: 0, subtype: 0x10, offset: 0x110000, size: 0x100000),
+            PartitionEntry(name: "ota_1", type: 0, subtype: 0x11, offset: 0x210000, size: 0x100000),
+            PartitionEntry(name: "storage", type: 1, subtype: 0x82, offset: 0x310000, size: 0x10000),  // added
+        ]                                                                                              // phy_init removed
+        let d = try Self.diff(before.bytes(), after.bytes())
+        #expect(d.tableChanged)
+        let kinds = Set(d.tableChanges.map { "\($0.kind.rawValue) \($0.name)" })
+        #expect(kinds == ["resized nvs", "moved otadata", "added storage", "removed phy_init"])
+        #expect(d.regions.contains { $0.area == .partitionTable && $0.range == 0x8000..<0x9000 })
+        #expect(d.partitions.map(\.name) == ["nvs", "otadata", "factory", "ota_0", "ota_1", "storage", "phy_init"])
+        let phy = try #require(d.partitions.first { $0.name == "phy_init" })
+        #expect(phy.changed && phy.b == nil && phy.a != nil)
+        let text = DiffReport.text(d, fileA: "a", fileB: "b")
+        #expect(text.contains("storage added at 0x310000, 64K") && text.contains("phy_init removed") && text.contains("nvs resized from 16K to 20K")
+                && text.contains("otadata moved from 0xd000 to 0xe000"))
+    }
+
+    @Test func sameRowsDifferentTableBytesIsATableChange() throws {
+        let a = Self.base().bytes()
+        var b = a
+        b[0x8000 + 0xC00 - 1] ^= 0xFF    // the padding after the table
+        let d = try Self.diff(a, b)
+        #expect(d.tableChanged && d.tableChanges.isEmpty && d.regions.map(\.area) == [.partitionTable])
+    }
+
+    @Test func bootloaderAndUnpartitionedAreas() throws {
+        let a = Self.base().bytes()
+        var b = a
+        b[0x1000 + 0x100] ^= 1
+        b[0x3F_0000] = 0x00            // past the last partition
+        let d = try Self.diff(a, b)
+        #expect(d.regions.map(\.area) == [.bootloader, .unpartitioned])
+        #expect(d.regions.map(\.range) == [0x1000..<0x2000, 0x3F_0000..<0x3F_1000])
+        #expect(d.bytes.exact == [0x1100..<0x1101, 0x3F_0000..<0x3F_0001])
+        #expect(d.bytes.nextDifference(from: 0) == 0x1100 && d.bytes.nextDifference(from: 0x1100) == 0x3F_0000)
+        #expect(d.bytes.nextDifference(from: 0x3F_0000) == nil && d.bytes.nextDifference(from: 0x3F_0000, forward: false) == 0x1100)
+        #expect(d.bytes.nextDifference(from: 0x1100, forward: false) == nil)
+    }
+
+    @Test func differentSizesAreNeverIdentical() throws {
+        let a = Self.base().bytes()
+        let b = Array(a.prefix(2 << 20))       // a 2 MiB partial read of the same flash
+        let d = try Self.diff(a, b)
+        #expect(!d.identical && d.sizeA == 4 << 20 && d.sizeB == 2 << 20)
+        #expect(d.bytes.differingBytes == 2 << 20)
+        #expect(d.bytes.sectors == [(2 << 20)..<(4 << 20)])
+        let ota0 = try #require(d.partitions.first { $0.name == "ota_0" })   // 0x110000–0x210000 straddles 2 MiB
+        #expect(ota0.changedBytes == 0x210000 - (2 << 20))
+        #expect(d.partitions.first { $0.name == "factory" }?.changed == false)
+        // Same bytes where both have them, but one file ends: still "different".
+        let e = try Self.diff(Array(a.prefix(0x20000)), Array(a.prefix(0x20001)))
+        #expect(!e.identical && e.bytes.differingBytes == 1 && e.bytes.sectors == [0x20000..<0x20001])
+        #expect(DiffReport.json(e, fileA: "a", fileB: "b")["identical"] == .bool(false))
+    }
+
+    @Test func nvsComparedAsBytesUntilParsed() throws {
+        let a = Self.base().bytes()
+        var b = a
+        b.replaceSubrange(0x9000..<0x9020, with: [UInt8](repeating: 0x11, count: 0x20))
+        let d = try Self.diff(a, b)
+        let nvs = try #require(d.partitions.first { $0.name == "nvs" })
+        #expect(nvs.changed && nvs.changedBytes == 0x20 && nvs.ranges == [0x9000..<0x9020])
+        #expect(d.nvs == .notParsed)
+        let j = DiffReport.json(d, fileA: "a", fileB: "b")
+        #expect(j["nvs"]?["added"] == .array([]) && j["nvs"]?["parsed"] == .bool(false))
+    }
+
+    @Test func emptiedSlotAndChunkedSources() throws {
+        let a = Self.base().bytes()
+        // The same edit through a document overlay (many chunks) and a plain array must compare alike.
+        let doc = FlashDocument(bytes: a)
+        try doc.write([UInt8](repeating: 0xFF, count: 0x3000), at: 0x110000, label: "erase")
+        try doc.write([0x42], at: 0x7FFF, label: "one byte")
+        let flat = doc.bytes(0..<doc.count)
+        let viaDoc = FlashDiff(ByteArray(a), doc, layoutA: try FlashLayout.analyze(ByteArray(a)), layoutB: try FlashLayout.analyze(doc))
+        let viaArray = try Self.diff(a, flat)
+        #expect(viaDoc.bytes == viaArray.bytes)
+        #expect(viaDoc.bytes.sectors.first == 0x7000..<0x8000)
+        let x = try #require(viaDoc.apps.first { $0.partition == "ota_0" })
+        #expect(x.a?.version == "1.4.2" && x.b == nil && x.contentB == "empty")
+        #expect(DiffReport.appLine(x).hasPrefix("ota_0: 1.4.2 → empty, "))
+        #expect(viaDoc.b?.boot?.loaded != "ota_0")
+    }
+
+    @Test func jsonCarriesTheContractKeys() throws {
+        var after = Self.base()
+        after.app("ota_1", Self.app("1.5.0", seed: 9))
+        let d = try Self.diff(Self.base().bytes(), after.bytes())
+        let j = DiffReport.json(d, fileA: "A.bin", fileB: "B.bin")
+        for k in ["a", "b", "size_a", "size_b", "identical", "table_changed", "regions", "partitions", "boot", "apps", "nvs"] {
+            #expect(j[k] != nil, "missing \(k)")
+        }
+        guard case .array(let regions)? = j["regions"], case .array(let parts)? = j["partitions"], case .array(let apps)? = j["apps"] else {
+            Issue.record("not arrays"); return
+        }
+        for r in regions { for k in ["offset", "length", "partition"] { #expect(r[k] != nil) } }
+        for p in parts { for k in ["name", "changed", "changed_bytes", "ranges"] { #expect(p[k] != nil) } }
+        let ota1 = try #require(apps.first { $0["partition"] == .string("ota_1") })
+        #expect(ota1["b"]?["version"] == .string("1.5.0") && ota1["a"]?["project_name"] == .string("demo"))
+        if case .string(let h)? = ota1["b"]?["sha256"] { #expect(h.count == 64) } else { Issue.record("sha256 missing") }
+        for side in ["a", "b"] { for k in ["selected", "loaded", "reason"] { #expect(j["boot"]?[side]?[k] != nil) } }
+        #expect(JSONParser.parse(j.serialized()) == j)
+    }
+
+    @Test func mappedFilesCompareLikeArrays() throws {
+        let dir = makeTempDir()
+        defer { removeTree(dir) }
+        var after = Self.base()
+        after.app("ota_1", Self.app("1.5.0", seed: 9))
+        let a = Self.base().bytes(), b = after.bytes()
+        writeFile(dir + "/a.bin", a); writeFile(dir + "/b.bin", b)
+        let fa = try MappedFile(path: dir + "/a.bin"), fb = try MappedFile(path: dir + "/b.bin")
+        let small = ByteComparison(fa, fb, block: 0x1000)
+        #expect(small == ByteComparison(ByteArray(a), ByteArray(b)))
+        #expect(small == ByteComparison(fa, fb))
+    }
+}
