@@ -53,8 +53,10 @@ let package = Package(
         .testTarget(name: "FlashScopeUITests", dependencies: ["FlashScopeUI", "FlashModel", "ScreenKit"],
                     exclude: ["Snapshots"]),
         // The real binary in tmux (needs tmux; fails instead of skipping when CI is set).
-        .testTarget(name: "EndToEndTests", dependencies: ["FlashModel"]),
-        .testTarget(name: "CLITests", dependencies: ["FlashModel"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["FlashModel", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["FlashModel", "TestSupport"]),
+        // Shared by the test targets that run the built binary (its locator and runner).
+        .target(name: "TestSupport", dependencies: ["FlashModel"], path: "Tests/TestSupport"),
         // Hostile input: mutation suite, fuzz-found regressions, encrypted dumps, input-file safety.
         .testTarget(name: "RobustnessTests", dependencies: ["FlashModel"]),
     ],
