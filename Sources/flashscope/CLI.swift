@@ -124,7 +124,7 @@ struct FlashScope: ParsableCommand {
         version: "0.1.0",
         subcommands: [TUICommand.self, InfoCommand.self, TableCommand.self, StageCommand.self, SetBootCommand.self,
                       MarkCommand.self, EraseOTADataCommand.self, EraseLastBootCommand.self, BootCommand.self,
-                      MakeSamplesCommand.self, MakeAppCommand.self, MakeImageCommand.self],
+                      ScanCommand.self, MakeSamplesCommand.self, MakeAppCommand.self, MakeImageCommand.self],
         defaultSubcommand: TUICommand.self
     )
 
@@ -155,10 +155,15 @@ struct InfoCommand: ParsableCommand {
         commandName: "info", abstract: "Report everything in an image: bootloader, table, otadata, apps, boot decision.")
 
     @OptionGroup var image: ImageOptions
+    @Argument(help: "More files: then one table row (or JSON line) per file, analysed in parallel (exit 2 if any fails).")
+    var more: [String] = []
     @Flag(help: "Print one JSON object (the shape is documented in README.md).") var json = false
     @Flag(help: "Exit 1 when any error-level diagnostic was found.") var strict = false
 
     func run() throws {
+        if !more.isEmpty {
+            return try Batch(options: image.analysisOptions(), json: json, strict: strict).run([image.file] + more)
+        }
         let o = try image.open()
         if json {
             writeStdout(Report.json(o.layout, file: image.file).serialized() + "\n")
