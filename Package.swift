@@ -54,7 +54,8 @@ let package = Package(
                     exclude: ["Snapshots"]),
         // The real binary in tmux (needs tmux; fails instead of skipping when CI is set).
         .testTarget(name: "EndToEndTests", dependencies: ["FlashModel", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["FlashModel", "TestSupport"]),
+        // Golden/: `info --json` per sample and `--help` per command (FLASHSCOPE_UPDATE_GOLDEN=1 regenerates).
+        .testTarget(name: "CLITests", dependencies: ["FlashModel", "TestSupport"], exclude: ["Golden"]),
         // Shared by the test targets that run the built binary (its locator and runner).
         .target(name: "TestSupport", dependencies: ["FlashModel"], path: "Tests/TestSupport"),
         // Hostile input: mutation suite, fuzz-found regressions, encrypted dumps, input-file safety.

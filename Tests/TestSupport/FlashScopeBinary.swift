@@ -47,13 +47,14 @@ public enum FlashScopeBinary {
     public struct Result: Sendable { public let status: Int32; public let stdout: String; public let stderr: String }
 
     /// Runs the binary with `args` through `/bin/sh`, stdin from /dev/null, capturing both streams;
-    /// `status` is the exit status, or 128 + the signal.
-    public static func run(_ args: [String], environment: [String: String] = [:]) throws -> Result {
+    /// `status` is the exit status, or 128 + the signal. `directory`: the working directory.
+    public static func run(_ args: [String], environment: [String: String] = [:], directory: String? = nil) throws -> Result {
         let dir = tempDirectory()
         defer { _ = system("rm -rf '\(dir)'") }
         let quoted = ([path] + args).map { "'" + $0.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'" }
         let env = environment.map { "\($0.key)='\($0.value)'" }.joined(separator: " ")
-        let status = system("\(env) \(quoted.joined(separator: " ")) >'\(dir)/out' 2>'\(dir)/err' </dev/null")
+        let cd = directory.map { "cd '" + $0.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "' && " } ?? ""
+        let status = system("\(cd)\(env) \(quoted.joined(separator: " ")) >'\(dir)/out' 2>'\(dir)/err' </dev/null")
         let read: (String) -> String = { p in
             guard let f = try? MappedFile(path: p) else { return "" }
             return String(decoding: f.bytes(0..<f.count), as: UTF8.self)
