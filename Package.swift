@@ -15,17 +15,25 @@ let package = Package(
         // System zlib: CRC-32 with an explicit seed (what ESP-IDF's ROM CRC and otatool compute).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // ncursesw through a tiny C shim: its macros and globals do not import into Swift 6.
+        // macOS: the system's ncurses (its libncurses has the wide-character API).
         .target(
             name: "CNcurses",
             path: "Sources/CNcurses",
-            cSettings: [.define("_XOPEN_SOURCE_EXTENDED"), .define("_DEFAULT_SOURCE")],
-            linkerSettings: [.linkedLibrary("ncursesw")]
+            cSettings: [.define("_XOPEN_SOURCE_EXTENDED"), .define("_DEFAULT_SOURCE"),
+                        .define("_DARWIN_C_SOURCE", .when(platforms: [.macOS]))],
+            linkerSettings: [.linkedLibrary("ncursesw", .when(platforms: [.linux])),
+                             .linkedLibrary("ncurses", .when(platforms: [.macOS]))]
         ),
         // AES-ECB / AES-XTS from the system's OpenSSL libcrypto (swift-crypto has neither mode).
+        // macOS has no OpenSSL headers: Homebrew's openssl@3 (Apple silicon or Intel prefix).
         .target(
             name: "CCrypto",
             path: "Sources/CCrypto",
-            linkerSettings: [.linkedLibrary("crypto")]
+            cSettings: [.unsafeFlags(["-I/opt/homebrew/opt/openssl@3/include", "-I/usr/local/opt/openssl@3/include"],
+                                     .when(platforms: [.macOS]))],
+            linkerSettings: [.linkedLibrary("crypto"),
+                             .unsafeFlags(["-L/opt/homebrew/opt/openssl@3/lib", "-L/usr/local/opt/openssl@3/lib"],
+                                          .when(platforms: [.macOS]))]
         ),
         // SIGBUS guard for read-only file mappings (a file truncated under us must not kill the process).
         .target(name: "CFileGuard", path: "Sources/CFileGuard"),

@@ -135,17 +135,17 @@ struct FlashScope: ParsableCommand {
         } catch let e as CLIError {
             // One line, and nothing a terminal would act on (paths and labels can hold escapes).
             writeStderr("flashscope: error: \(e.message.terminalSafe)\n")
-            Glibc.exit(e.code)
+            terminate(e.code)
         } catch {
             let code = exitCode(for: error)
             if code == .success {
                 writeStdout(fullMessage(for: error) + "\n")
-                Glibc.exit(0)
+                terminate(0)
             }
-            if let e = error as? ExitCode { Glibc.exit(e.rawValue) }
+            if let e = error as? ExitCode { terminate(e.rawValue) }
             let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
             writeStderr("flashscope: error: \(message.terminalSafe) (see 'flashscope help')\n")
-            Glibc.exit(CLIError.Code.usage)
+            terminate(CLIError.Code.usage)
         }
     }
 }
