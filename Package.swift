@@ -15,18 +15,26 @@ let package = Package(
         // System zlib: CRC-32 with an explicit seed (what ESP-IDF's ROM CRC and otatool compute).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // ncursesw through a tiny C shim: its macros and globals do not import into Swift 6.
+        // macOS: the system's ncurses (its libncurses has the wide-character API).
         .target(
             name: "CNcurses",
             dependencies: ["CFileGuard"],
             path: "Sources/CNcurses",
-            cSettings: [.define("_XOPEN_SOURCE_EXTENDED"), .define("_DEFAULT_SOURCE")],
-            linkerSettings: [.linkedLibrary("ncursesw")]
+            cSettings: [.define("_XOPEN_SOURCE_EXTENDED"), .define("_DEFAULT_SOURCE"),
+                        .define("_DARWIN_C_SOURCE", .when(platforms: [.macOS]))],
+            linkerSettings: [.linkedLibrary("ncursesw", .when(platforms: [.linux])),
+                             .linkedLibrary("ncurses", .when(platforms: [.macOS]))]
         ),
         // AES-ECB / AES-XTS from the system's OpenSSL libcrypto (swift-crypto has neither mode).
+        // macOS has no OpenSSL headers: Homebrew's openssl@3 (Apple silicon or Intel prefix).
         .target(
             name: "CCrypto",
             path: "Sources/CCrypto",
-            linkerSettings: [.linkedLibrary("crypto")]
+            cSettings: [.unsafeFlags(["-I/opt/homebrew/opt/openssl@3/include", "-I/usr/local/opt/openssl@3/include"],
+                                     .when(platforms: [.macOS]))],
+            linkerSettings: [.linkedLibrary("crypto"),
+                             .unsafeFlags(["-L/opt/homebrew/opt/openssl@3/lib", "-L/usr/local/opt/openssl@3/lib"],
+                                          .when(platforms: [.macOS]))]
         ),
         // SIGBUS guard for read-only file mappings (a file truncated under us must not kill the process).
         .target(name: "CFileGuard", path: "Sources/CFileGuard"),
@@ -56,8 +64,11 @@ let package = Package(
         .testTarget(name: "FlashScopeUITests", dependencies: ["FlashScopeUI", "FlashModel", "ScreenKit"],
                     exclude: ["Snapshots"]),
         // The real binary in tmux (needs tmux; fails instead of skipping when CI is set).
-        .testTarget(name: "EndToEndTests", dependencies: ["FlashModel"]),
-        .testTarget(name: "CLITests", dependencies: ["FlashModel"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["FlashModel", "TestSupport"]),
+        // Golden/: `info --json` per sample and `--help` per command (FLASHSCOPE_UPDATE_GOLDEN=1 regenerates).
+        .testTarget(name: "CLITests", dependencies: ["FlashModel", "TestSupport"], exclude: ["Golden"]),
+        // Shared by the test targets that run the built binary (its locator and runner).
+        .target(name: "TestSupport", dependencies: ["FlashModel"], path: "Tests/TestSupport"),
         // Hostile input: mutation suite, fuzz-found regressions, encrypted dumps, input-file safety.
         .testTarget(name: "RobustnessTests", dependencies: ["FlashModel"]),
     ],

@@ -76,7 +76,7 @@ public enum AtomicFile {
                     if written >= fault.after { failure = fault.errno; return }
                     n = Swift.min(n, fault.after - written)
                 }
-                let r = Glibc.write(fd, base + off, n)
+                let r = Platform.write(fd, base + off, n)
                 if r < 0 {
                     if errno == EINTR { continue }
                     failure = errno
@@ -180,16 +180,8 @@ final class FileCopier {
     let file: MappedFile
     private let fd: Int32
 
-    typealias CopyFileRange = @convention(c) (Int32, UnsafeMutablePointer<Int64>?, Int32, UnsafeMutablePointer<Int64>?, Int, UInt32) -> Int
-    /// glibc's `copy_file_range` (2.27+), looked up at run time: Swift's Glibc module does not export it.
-    static let copyFileRange: CopyFileRange? = {
-        #if os(Linux)
-        guard let sym = dlsym(dlopen(nil, RTLD_NOW), "copy_file_range") else { return nil }
-        return unsafeBitCast(sym, to: CopyFileRange.self)
-        #else
-        return nil
-        #endif
-    }()
+    /// `copy_file_range`, where the system has it (see `Platform.copyFileRange`).
+    static let copyFileRange = Platform.copyFileRange
 
     init?(_ file: MappedFile) {
         guard Self.copyFileRange != nil else { return nil }
@@ -208,7 +200,7 @@ final class FileCopier {
         guard fstat(fd, &st) == 0 else { return false }
         return st.st_mode & S_IFMT == S_IFREG && UInt64(st.st_dev) == file.device && UInt64(st.st_ino) == file.inode
             && Int(st.st_size) == file.count
-            && st.st_mtim.tv_sec == file.modified.tv_sec && st.st_mtim.tv_nsec == file.modified.tv_nsec
+            && Platform.modified(st).tv_sec == file.modified.tv_sec && Platform.modified(st).tv_nsec == file.modified.tv_nsec
     }
 
     /// Appends `range` of the file to `out` (at its current position); returns how many bytes were

@@ -67,7 +67,7 @@ public final class MappedFile: ByteSource, @unchecked Sendable {
         }
         device = UInt64(st.st_dev)
         inode = UInt64(st.st_ino)
-        modified = st.st_mtim
+        modified = Platform.modified(st)
         count = size
         guard size > 0 else { base = nil; return }
         _ = fg_install()
@@ -114,7 +114,7 @@ public final class MappedFile: ByteSource, @unchecked Sendable {
         var st = stat()
         guard stat(path, &st) == 0 else { return true }
         return UInt64(st.st_dev) != device || UInt64(st.st_ino) != inode || Int(st.st_size) != count
-            || st.st_mtim.tv_sec != modified.tv_sec || st.st_mtim.tv_nsec != modified.tv_nsec
+            || Platform.modified(st).tv_sec != modified.tv_sec || Platform.modified(st).tv_nsec != modified.tv_nsec
     }
 
     static func sizeText(_ n: Int) -> String {

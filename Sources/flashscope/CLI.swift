@@ -173,7 +173,8 @@ struct FlashScope: ParsableCommand {
         subcommands: [TUICommand.self, InfoCommand.self, TableCommand.self, StageCommand.self, SetBootCommand.self,
                       MarkCommand.self, EraseOTADataCommand.self, EraseLastBootCommand.self, BootCommand.self,
                       MakeSamplesCommand.self, MakeAppCommand.self, MakeImageCommand.self, NVSCommand.self,
-                      CoreDumpCommand.self, DecryptCommand.self, DiffCommand.self, ReadCommand.self, FlashCommand.self],
+                      CoreDumpCommand.self, DecryptCommand.self, DiffCommand.self, ReadCommand.self, FlashCommand.self,
+                      ScanCommand.self],
         defaultSubcommand: TUICommand.self
     )
 
@@ -184,18 +185,18 @@ struct FlashScope: ParsableCommand {
         } catch let e as CLIError {
             // One line, and nothing a terminal would act on (paths and labels can hold escapes).
             writeStderr("flashscope: error: \(e.message.terminalSafe)\n")
-            Glibc.exit(e.code)
+            terminate(e.code)
         } catch {
             let code = exitCode(for: error)
             if code == .success {
                 writeStdout(fullMessage(for: error) + "\n")
-                Glibc.exit(0)
+                terminate(0)
             }
-            if let e = error as? ExitCode { Glibc.exit(e.rawValue) }
+            if let e = error as? ExitCode { terminate(e.rawValue) }
             let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
             writeStderr("flashscope: error: \(message.terminalSafe) (see 'flashscope help')\n")
             // diff exits like cmp(1): 2 for any trouble, so 1 keeps meaning "different".
-            Glibc.exit(CommandLine.arguments.dropFirst().first == "diff" ? DiffCommand.troubleCode : CLIError.Code.usage)
+            terminate(CommandLine.arguments.dropFirst().first == "diff" ? DiffCommand.troubleCode : CLIError.Code.usage)
         }
     }
 }
@@ -205,10 +206,15 @@ struct InfoCommand: ParsableCommand {
         commandName: "info", abstract: "Report everything in an image: bootloader, table, otadata, apps, boot decision.")
 
     @OptionGroup var image: ImageOptions
+    @Argument(help: "More files: then one table row (or JSON line) per file, analysed in parallel (exit 2 if any fails).")
+    var more: [String] = []
     @Flag(help: "Print one JSON object (the shape is documented in README.md).") var json = false
     @Flag(help: "Exit 1 when any error-level diagnostic was found.") var strict = false
 
     func run() throws {
+        if !more.isEmpty {
+            return try Batch(options: image.analysisOptions(), json: json, strict: strict).run([image.file] + more)
+        }
         let o = try image.open()
         if json {
             writeStdout(Report.json(o.layout, file: image.file, nvsSource: o.document).serialized() + "\n")

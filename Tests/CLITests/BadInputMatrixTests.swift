@@ -1,11 +1,14 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 import Foundation
 import Synchronization
 import Testing
 import FlashFormats
 import FlashModel
+import TestSupport
 
 /// The bad-input matrix (docs/bad-input-matrix.md): every way an input, an output or an argument can
 /// be wrong, through the real binary. Each must end with exactly one line on stderr, nothing on
@@ -13,13 +16,7 @@ import FlashModel
 @Suite struct BadInputMatrixTests {
     /// A 256 KiB two-OTA image (boots ota_1) and a small valid app.
     static let image: [UInt8] = {
-        var f = FlashImageBuilder(chip: .esp32, flashSize: 4 << 20, partitions: [
-            PartitionEntry(name: "nvs", type: 1, subtype: 0x02, offset: 0x9000, size: 0x4000),
-            PartitionEntry(name: "otadata", type: 1, subtype: 0x00, offset: 0xD000, size: 0x2000),
-            PartitionEntry(name: "factory", type: 0, subtype: 0x00, offset: 0x10000, size: 0x10000),
-            PartitionEntry(name: "ota_0", type: 0, subtype: 0x10, offset: 0x20000, size: 0x10000),
-            PartitionEntry(name: "ota_1", type: 0, subtype: 0x11, offset: 0x30000, size: 0x10000),
-        ])
+        var f = FlashImageBuilder.twoOTA(appSize: 0x10000)
         for (slot, seed) in [("factory", UInt8(1)), ("ota_0", 2), ("ota_1", 3)] { f.app(slot, app(seed)) }
         f.otadata(OTAEntry(seq: 2, state: OTAState.undefined), nil)
         return Array(f.bytes().prefix(0x40000))

@@ -1,8 +1,11 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 import Foundation
 import FlashModel
+import TestSupport
 
 /// Runs the built `flashscope` with posix_spawn: exit status or signal, both streams, peak memory
 /// (wait4's rusage) and wall time, with a hard timeout. Unlike `system()`, nothing goes through a shell.

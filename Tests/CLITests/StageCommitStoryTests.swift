@@ -1,50 +1,12 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 import Testing
 import FlashFormats
 import FlashModel
-
-/// The built `flashscope` binary: `FLASHSCOPE_BIN`, else next to the test bundle, else .build/debug.
-enum FlashScopeBinary {
-    static let path: String = {
-        if let p = getenv("FLASHSCOPE_BIN") { return String(cString: p) }
-        var buf = [CChar](repeating: 0, count: 4096)
-        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
-        if n > 0 {
-            let exe = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            var dir = exe.split(separator: "/", omittingEmptySubsequences: false).dropLast()
-            // Inside an .xctest bundle the binary sits beside the bundle.
-            while let last = dir.last, last.hasSuffix(".xctest") || last == "MacOS" || last == "Contents" { dir = dir.dropLast() }
-            let candidate = dir.joined(separator: "/") + "/flashscope"
-            if access(candidate, X_OK) == 0 { return candidate }
-        }
-        return ".build/debug/flashscope"
-    }()
-
-    struct Result { let status: Int32; let stdout: String; let stderr: String }
-
-    /// Runs the binary with `args`, capturing both streams.
-    static func run(_ args: [String], environment: [String: String] = [:]) throws -> Result {
-        let dir = tempDirectory()
-        defer { _ = system("rm -rf '\(dir)'") }
-        let quoted = ([path] + args).map { "'" + $0.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'" }
-        let env = environment.map { "\($0.key)='\($0.value)'" }.joined(separator: " ")
-        let status = system("\(env) \(quoted.joined(separator: " ")) >'\(dir)/out' 2>'\(dir)/err' </dev/null")
-        let read: (String) -> String = { p in
-            guard let f = try? MappedFile(path: p) else { return "" }
-            return String(decoding: f.bytes(0..<f.count), as: UTF8.self)
-        }
-        let code: Int32 = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-        return Result(status: code, stdout: read(dir + "/out"), stderr: read(dir + "/err"))
-    }
-
-    static func tempDirectory() -> String {
-        var template = Array("/tmp/flashscope-cli-XXXXXX".utf8CString)
-        let p = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        return String(cString: p!)
-    }
-}
+import TestSupport
 
 private func write(_ path: String, _ bytes: [UInt8]) throws { try AtomicFile.write(bytes, to: path, overwrite: true) }
 private func read(_ path: String) throws -> [UInt8] { let f = try MappedFile(path: path); return f.bytes(0..<f.count) }

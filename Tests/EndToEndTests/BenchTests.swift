@@ -20,15 +20,8 @@ struct BenchTests {
     /// 128 MiB: bootloader, table, otadata selecting ota_1, three 4 MiB app slots with 3 MiB
     /// images, a 100 MiB data partition of noise, erased space at the end.
     static func image() -> [UInt8] {
-        var b = FlashImageBuilder(chip: .esp32, flashSize: size, partitions: [
-            PartitionEntry(name: "nvs", type: 1, subtype: 0x02, offset: 0x9000, size: 0x4000),
-            PartitionEntry(name: "otadata", type: 1, subtype: 0x00, offset: 0xD000, size: 0x2000),
-            PartitionEntry(name: "phy_init", type: 1, subtype: 0x01, offset: 0xF000, size: 0x1000),
-            PartitionEntry(name: "factory", type: 0, subtype: 0x00, offset: 0x10000, size: 0x40_0000),
-            PartitionEntry(name: "ota_0", type: 0, subtype: 0x10, offset: 0x41_0000, size: 0x40_0000),
-            PartitionEntry(name: "ota_1", type: 0, subtype: 0x11, offset: 0x81_0000, size: 0x40_0000),
-            PartitionEntry(name: "storage", type: 1, subtype: 0x82, offset: 0xC1_0000, size: 100 << 20),
-        ])
+        var b = FlashImageBuilder.twoOTA(flashSize: size, appSize: 0x40_0000)
+        b.partitions.append(PartitionEntry(name: "storage", type: 1, subtype: 0x82, offset: 0xC1_0000, size: 100 << 20))
         for (name, seed) in [("factory", UInt8(1)), ("ota_0", 2), ("ota_1", 3)] {
             b.app(name, AppImageBuilder.typicalApp(chip: .esp32, project: "bench", version: "1.\(seed)", codeSize: 0x30_0000, seed: seed).bytes())
         }

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Foundation
 import Testing
+import TestSupport
 
 /// Runs a command and returns its exit status and standard output (standard error is dropped).
 @discardableResult
@@ -27,26 +28,11 @@ func quote(_ s: String) -> String {
 
 /// Where things are: the built binary, the repository, scratch directories.
 enum Paths {
-    /// The package root (this file is Tests/EndToEndTests/Tmux.swift).
-    static let root: String = {
-        let parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-        return parts.dropLast(3).joined(separator: "/")
-    }()
+    /// The package root.
+    static let root = FlashScopeBinary.packageRoot
 
-    /// `FLASHSCOPE_BIN`, else the binary beside the test bundle (same build), else .build/debug.
-    static let binary: String = {
-        if let p = getenv("FLASHSCOPE_BIN"), p.pointee != 0 { return String(cString: p) }
-        var buf = [CChar](repeating: 0, count: 4096)
-        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
-        if n > 0 {
-            let exe = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            var dir = exe.split(separator: "/", omittingEmptySubsequences: false).dropLast()
-            while let last = dir.last, last.hasSuffix(".xctest") || last == "MacOS" || last == "Contents" { dir = dir.dropLast() }
-            let candidate = dir.joined(separator: "/") + "/flashscope"
-            if access(candidate, X_OK) == 0 { return candidate }
-        }
-        return root + "/.build/debug/flashscope"
-    }()
+    /// The built binary (see `FlashScopeBinary.path`).
+    static let binary = FlashScopeBinary.path
 
     static func tempDirectory() -> String {
         var template = Array("/tmp/flashscope-e2e-XXXXXX".utf8CString)

@@ -1,6 +1,9 @@
 import Testing
 @testable import FlashFormats
 
+/// ESP-IDF's partitions_two_ota.csv spelled out on purpose: it is the input of the gen_esp32part vector
+/// below, pinned independently of `FlashImageBuilder.twoOTA` (FlashModel, which this target does not
+/// import); FlashModelTests checks that the builder's table encodes to this same vector.
 let twoOTA: [PartitionEntry] = [
     PartitionEntry(name: "nvs", type: 1, subtype: 2, offset: 0x9000, size: 0x4000),
     PartitionEntry(name: "otadata", type: 1, subtype: 0, offset: 0xD000, size: 0x2000),

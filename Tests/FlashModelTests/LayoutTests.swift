@@ -107,3 +107,11 @@ func samplesBootAsDescribed(name: String, rollback: Bool, selected: String, load
     let single = Report.json(try FlashLayout.analyze(ByteArray(sample("app-2.1.0.bin"))), file: "a.bin")
     #expect(single["kind"] == .string("app_image") && single["project_name"] == .string("flashscope-demo") && single["checksum_valid"] == .bool(true))
 }
+
+/// The fixtures' two-OTA table (`FlashImageBuilder.twoOTA`) is ESP-IDF's partitions_two_ota.csv: it
+/// encodes to the gen_esp32part v5.5.5 output of spec §1.9 (its MD5 row, copied from that output).
+@Test func twoOTABuilderIsTheGenEsp32partVector() {
+    let bin = PartitionTable.encode(FlashImageBuilder.twoOTA().partitions)
+    #expect(Array(bin[0xC0..<0xD0]) == [0xEB, 0xEB] + [UInt8](repeating: 0xFF, count: 14))
+    #expect(Array(bin[0xD0..<0xE0]) == [0xBF, 0x25, 0x82, 0x2C, 0x0F, 0xA6, 0xD8, 0x64, 0x1B, 0xD9, 0x30, 0x25, 0x1E, 0x06, 0xB4, 0xC4])
+}
