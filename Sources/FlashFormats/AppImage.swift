@@ -328,8 +328,9 @@ extension AppImage {
             efuseRevs = (lo, hi)
         }
 
-        // MMU rule (verify_segment_header): flash and load address agree modulo the verifier's own
-        // SPI_FLASH_MMU_PAGE_SIZE. ESP-IDF never reads the page size recorded in esp_app_desc_t.
+        // MMU rule (verify_segment_header): flash and load address agree modulo the page the verifier uses
+        // (the caller passes it from BootloaderRules.mmuPage: from v5.4 configurable chips take it from
+        // esp_app_desc_t; by default, a default build of the newest release for this flash size).
         if let chip, !mapped.isEmpty {
             let page = mmuPageSize ?? chip.defaultMMUPageSize(flashSize: flash.flashSize)
             for m in mapped where m.flash % page != Int(m.load) % page {

@@ -8,13 +8,14 @@ public struct Chip: Sendable, Equatable, Hashable {
     public let bootloaderOffset: Int
     /// esptool flash-frequency names for header nibbles 0x0, 0x1, 0x2, 0xF (nil = not in esptool's table).
     let frequencyNames: [UInt8: String]
-    /// Flash-mapped instruction and data windows (esptool IROM_MAP_*/DROM_MAP_*).
+    /// Flash-mapped instruction and data windows as the bootloader's `should_map` sees them
+    /// (soc/<chip>/include/soc/soc.h `SOC_IROM_*`/`SOC_DROM_*`, plus `SOC_EXTRAM_*` on P4 and S31).
     let flashMapped: [ClosedRange<UInt32>]
 
     public static let esp32 = Chip(id: 0, name: "ESP32", bootloaderOffset: 0x1000, frequencyNames: esp32Freq,
                                    flashMapped: [0x400D_0000...0x403F_FFFF, 0x3F40_0000...0x3F7F_FFFF])
     public static let esp32s2 = Chip(id: 2, name: "ESP32-S2", bootloaderOffset: 0x1000, frequencyNames: esp32Freq,
-                                     flashMapped: [0x4008_0000...0x40B7_FFFF, 0x3F00_0000...0x3F3E_FFFF])
+                                     flashMapped: [0x4008_0000...0x407F_FFFF, 0x3F00_0000...0x3FF7_FFFF])
     public static let esp32c3 = Chip(id: 5, name: "ESP32-C3", bootloaderOffset: 0, frequencyNames: esp32Freq,
                                      flashMapped: [0x4200_0000...0x427F_FFFF, 0x3C00_0000...0x3C7F_FFFF])
     public static let esp32s3 = Chip(id: 9, name: "ESP32-S3", bootloaderOffset: 0, frequencyNames: esp32Freq,
@@ -27,9 +28,9 @@ public struct Chip: Sendable, Equatable, Hashable {
     public static let esp32h2 = Chip(id: 16, name: "ESP32-H2", bootloaderOffset: 0, frequencyNames: h2Freq,
                                      flashMapped: riscvUnified)
     public static let esp32p4 = Chip(id: 18, name: "ESP32-P4", bootloaderOffset: 0x2000, frequencyNames: esp32Freq,
-                                     flashMapped: [0x4000_0000...0x4BFF_FFFF])
+                                     flashMapped: [0x4000_0000...0x43FF_FFFF, 0x4800_0000...0x4BFF_FFFF])
     public static let esp32c61 = Chip(id: 20, name: "ESP32-C61", bootloaderOffset: 0, frequencyNames: c5Freq,
-                                      flashMapped: riscvUnified)
+                                      flashMapped: [0x4200_0000...0x43FF_FFFF])
     public static let esp32c5 = Chip(id: 23, name: "ESP32-C5", bootloaderOffset: 0x2000, frequencyNames: c5Freq,
                                      flashMapped: [0x4200_0000...0x43FF_FFFF])
     // esptool 5.6 knows only 24m and 48m for H21/H4 (the spec's 16m/12m is H2's table).
@@ -41,7 +42,7 @@ public struct Chip: Sendable, Equatable, Hashable {
     public static let esp32e22 = Chip(id: 31, name: "ESP32-E22", bootloaderOffset: 0, frequencyNames: esp32Freq,
                                       flashMapped: [0x4200_0000...0x43FF_FFFF])
     public static let esp32s31 = Chip(id: 32, name: "ESP32-S31", bootloaderOffset: 0x2000, frequencyNames: c5Freq,
-                                      flashMapped: [0x4000_0000...0x53FF_FFFF])
+                                      flashMapped: [0x4000_0000...0x43FF_FFFF, 0x5000_0000...0x53FF_FFFF])
 
     public static let all: [Chip] = [esp32, esp32s2, esp32c3, esp32s3, esp32c2, esp32c6, esp32h2, esp32p4,
                                      esp32c61, esp32c5, esp32h21, esp32h4, esp32s31, esp32e22]
@@ -66,19 +67,10 @@ public struct Chip: Sendable, Equatable, Hashable {
     /// True when `address` lies in a flash-mapped (cache) window, where the MMU alignment rule applies.
     public func isFlashMapped(_ address: UInt32) -> Bool { flashMapped.contains { $0.contains(address) } }
 
-    /// True when CONFIG_MMU_PAGE_SIZE is configurable on this chip (soc caps: SOC_MMU_PAGE_SIZE_CONFIGURABLE).
-    public var hasConfigurableMMUPage: Bool {
-        [Chip.esp32c2.id, Chip.esp32c6.id, Chip.esp32c61.id, Chip.esp32h2.id, Chip.esp32h21.id, Chip.esp32h4.id,
-         Chip.esp32c5.id].contains(id)
-    }
-
-    /// `SPI_FLASH_MMU_PAGE_SIZE` a default build uses, which `verify_segment_header` checks against: on chips with a
-    /// configurable page the Kconfig default follows the flash size (1 MB → 16 KiB, 2 MB → 32 KiB, else 64 KiB).
+    /// `SPI_FLASH_MMU_PAGE_SIZE` of a default bootloader build of the newest release for this chip and flash
+    /// size (the per-release rule is `BootloaderRules.bootloaderMMUPage`).
     public func defaultMMUPageSize(flashSize: Int?) -> Int {
-        guard hasConfigurableMMUPage, let flashSize else { return 0x10000 }
-        if flashSize <= 1 << 20 { return 0x4000 }
-        if flashSize <= 2 << 20 { return 0x8000 }
-        return 0x10000
+        BootloaderRules(version: nil, source: .unknown, chip: self).bootloaderMMUPage(flashSize: flashSize)
     }
 
     /// Human name of an id, known or not ("ESP32-C3", "unknown chip 0x0042").
