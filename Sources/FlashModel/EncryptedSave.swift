@@ -81,6 +81,7 @@ extension ImageSaver {
             for (o, p) in encryptedFiles { cmd += " \(Hex.short(o)) \(shellQuote(p))" }
         }
         return Result(path: saved.path, changedRanges: cipher.changedRanges, regionFiles: files,
-                      esptoolCommand: files.isEmpty ? "" : cmd, backup: saved.backup)
+                      esptoolCommand: files.isEmpty ? "" : cmd, backup: saved.backup,
+                      esptoolDiffWith: "")
     }
 }
