@@ -115,7 +115,7 @@ enum Derived {
         case .noOTAApps: return "no OTA app partitions"
         case .noOTADataPartition: return "no otadata partition"
         case .otadataNotInFile: return "otadata is not in this dump"
-        case .otadataTooSmall, .tableRejected, .noTable, .encrypted: return b.choice.description
+        case .otadataTooSmall, .tableRejected, .noTable, .encrypted, .bootloaderRefusesChip: return b.choice.description
         }
     }
 
@@ -203,6 +203,10 @@ enum Derived {
         case .doesNotFit: return "too big"
         case .invalid: return "invalid"
         case .notAnApp: return "not an app"
+        case .revisionOutsideWindow, .revisionImpossible: return "chip revision"
+        case .noAppDescriptor: return "no app desc"
+        case .segment0TooShort: return "segment 0"
+        case .mappedSegmentCount: return "segments"
         }
     }
 
