@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Foundation
 import Testing
+import TestSupport
 import FlashModel
 
 /// The real binary in tmux under what users do by accident: a file truncated under it, a cat on

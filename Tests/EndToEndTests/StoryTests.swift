@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Foundation
 import Testing
+import TestSupport
 import FlashModel
 
 /// The real binary in a real terminal (tmux): the stories a user would recognise.
