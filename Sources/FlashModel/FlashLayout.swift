@@ -201,6 +201,11 @@ extension FlashLayout {
             }
             offset += 0x1000
         }
+        // Nothing else: an erased 0x8000 below a bootloader is the empty table that bootloader reads
+        // (esp_partition_table_verify accepts it before v5.5; the rules decide).
+        if PartitionTable.isEmptyTable(s, at: defaultPartitionTableOffset), findBootloader(s) != nil {
+            return defaultPartitionTableOffset
+        }
         return nil
     }
 
