@@ -321,7 +321,8 @@ extension FlashLayout {
         if let t = layout.table {
             if t.bootloaderAccepts {
                 let verdicts = Dictionary(layout.apps.map { ($0.partition, $0.verdict) }, uniquingKeysWith: { a, _ in a })
-                layout.boot = BootDecision.decide(slots: slots, otadata: layout.otadata, rollback: layout.options.rollback) {
+                layout.boot = BootDecision.decide(slots: slots, otadata: layout.otadata, rollback: layout.options.rollback,
+                                                   mmapLimit: layout.bootloader?.chip == .esp32 ? esp32BootloaderMmapLimit : nil) {
                     verdicts[$0] ?? BootVerdict(failure: .notAnApp)
                 }
             } else {
@@ -440,3 +441,6 @@ struct NoDigests: DigestProvider {
     func sha256(_ range: Range<Int>) -> [UInt8] { [] }
     func xorChecksum(_ ranges: [Range<Int>]) -> UInt8 { 0 }
 }
+
+/// ESP32's `bootloader_mmap` limit (MMU_SIZE in bootloader_flash.c, v4.4 … v6.0): otadata is mapped whole.
+let esp32BootloaderMmapLimit = 0x320000

@@ -388,3 +388,22 @@ private func stdImage(_ chip: Chip, idf: String, table: [UInt8], seq: UInt32?) -
         #expect(new.kind == .flashImage && new.table?.bootloaderAccepts == false && new.boot?.outcome == .nothingLoads)
     }
 }
+
+@Test func bootloaderCommonReadOtadata_esp32OtadataLargerThanTheMmapWindowResets() throws {
+    func image(otadataSize: UInt32) throws -> FlashLayout {
+        var b = FlashImageBuilder(chip: .esp32, flashSize: 8 << 20, partitions: [
+            PartitionEntry(name: "nvs", type: 1, subtype: 2, offset: 0x9000, size: 0x4000),
+            PartitionEntry(name: "factory", type: 0, subtype: 0, offset: 0x10000, size: 0x70000),
+            PartitionEntry(name: "ota_0", type: 0, subtype: 0x10, offset: 0x80000, size: 0x100000),
+            PartitionEntry(name: "otadata", type: 1, subtype: 0, offset: 0x180000, size: otadataSize),
+        ])
+        b.app("factory", app(.esp32))
+        b.app("ota_0", app(.esp32, seed: 5))
+        b.otadata(OTAEntry(seq: 1, state: OTAState.valid), nil)
+        return try analyze(b)
+    }
+    let fits = try image(otadataSize: 0x320000)
+    #expect(fits.boot?.loaded == "ota_0", "\(String(describing: fits.boot?.choice)) \(String(describing: fits.boot?.loaded))")
+    let big = try image(otadataSize: 0x321000)
+    #expect(big.boot?.choice == .otadataTooLarge(size: 0x321000, limit: 0x320000) && big.boot?.outcome == .nothingLoads)
+}
