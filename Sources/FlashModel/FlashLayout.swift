@@ -335,7 +335,9 @@ extension FlashLayout {
         // bootloader_check_bootloader_validity: the bootloader checks its own minimum chip revision first.
         if let bl = layout.bootloader, let w = layout.rules.chipWindow(bl.image, isBootloader: true) {
             let given = layout.options.chipRevision
-            if w.impossible || given.map({ !w.admits($0) }) == true {
+            // A given revision is judged as given (min ≤ rev, as the C code does), even outside the family's
+            // known range; "impossible" only speaks for a chip whose revision is not known.
+            if given.map({ !w.admits($0) }) ?? w.impossible {
                 layout.boot = BootDecision(.bootloaderRefusesChip(window: w, actual: given))
             } else if given == nil && w.restrictive {
                 layout.bootloaderRequirement = RevisionRequirement(kind: .chip, window: w)

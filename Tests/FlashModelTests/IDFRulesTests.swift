@@ -407,3 +407,17 @@ private func stdImage(_ chip: Chip, idf: String, table: [UInt8], seq: UInt32?) -
     let big = try image(otadataSize: 0x321000)
     #expect(big.boot?.choice == .otadataTooLarge(size: 0x321000, limit: 0x320000) && big.boot?.outcome == .nothingLoads)
 }
+
+@Test func checkBootloaderValidity_aGivenRevisionIsJudgedAsGivenEvenOutsideTheFamily() throws {
+    // C3 bootloader needing v3.1 (beyond the family's known revisions), chip given as v3.1: min ≤ rev passes.
+    var b = factoryOnly(.esp32c3)
+    b.app("factory", app(.esp32c3))
+    var bytes = b.bytes()
+    bytes[15] = 0x2D; bytes[16] = 0x01   // min_chip_rev_full = 301
+    let v31 = try FlashLayout.analyze(ByteArray(bytes), options: AnalysisOptions(chipRevision: ChipRevision(3, 1)))
+    #expect(v31.boot?.loaded == "factory")
+    let v11 = try FlashLayout.analyze(ByteArray(bytes), options: AnalysisOptions(chipRevision: ChipRevision(1, 1)))
+    #expect(v11.boot?.outcome == .nothingLoads)
+    // No revision given: no C3 meets it.
+    #expect(try FlashLayout.analyze(ByteArray(bytes)).boot?.outcome == .nothingLoads)
+}
