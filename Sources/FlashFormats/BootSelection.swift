@@ -158,6 +158,9 @@ public struct BootloaderWrite: Sendable, Equatable {
 public enum BootChoice: Sendable, Equatable {
     /// The otadata partition is smaller than 0x2000: the bootloader stops.
     case otadataTooSmall(size: UInt32)
+    /// The otadata partition is larger than `bootloader_mmap` maps at once (ESP32: 0x320000): the whole
+    /// partition is mapped to read it, the mapping fails, the bootloader resets.
+    case otadataTooLarge(size: UInt32, limit: Int)
     /// The otadata partition's bytes are not (all) in the file.
     case otadataNotInFile
     /// No app row with an OTA subtype (`app_count == 0`).
@@ -181,6 +184,7 @@ public enum BootChoice: Sendable, Equatable {
     public var kind: String {
         switch self {
         case .otadataTooSmall: "otadata_too_small"
+        case .otadataTooLarge: "otadata_too_large"
         case .otadataNotInFile: "otadata_not_in_file"
         case .noOTAApps: "no_ota_apps"
         case .bothEntriesInvalid: "both_entries_invalid"
@@ -197,7 +201,7 @@ public enum BootChoice: Sendable, Equatable {
     /// The bootloader stops before it looks at any app.
     public var stops: Bool {
         switch self {
-        case .otadataTooSmall, .otadataNotInFile, .tableRejected, .noTable, .encrypted, .bootloaderRefusesChip: true
+        case .otadataTooSmall, .otadataTooLarge, .otadataNotInFile, .tableRejected, .noTable, .encrypted, .bootloaderRefusesChip: true
         default: false
         }
     }
@@ -206,6 +210,8 @@ public enum BootChoice: Sendable, Equatable {
         switch self {
         case .otadataTooSmall(let size):
             "otadata partition is \(Hex.short(size)) bytes (< \(Hex.short(otadataSize))): the bootloader stops and resets"
+        case .otadataTooLarge(let size, let limit):
+            "otadata partition is \(Hex.short(size)) bytes (> \(Hex.short(limit)), what bootloader_mmap maps at once): reading it fails, the bootloader resets"
         case .otadataNotInFile: "otadata is not in the file: cannot tell which slot is selected"
         case .noOTAApps(let factory): factory ? "no OTA app partitions → factory" : "no OTA app partitions and no factory → tries OTA 0"
         case .bothEntriesInvalid(let factory):
@@ -265,7 +271,7 @@ public struct BootDecision: Sendable {
         switch choice {
         case .otadataNotInFile, .encrypted: return .unknown
         case .noTable(let covered): return covered ? .nothingLoads : .unknown
-        case .otadataTooSmall, .tableRejected, .bootloaderRefusesChip: return .nothingLoads
+        case .otadataTooSmall, .otadataTooLarge, .tableRejected, .bootloaderRefusesChip: return .nothingLoads
         default: break
         }
         if undecidedAttempt != nil { return .unknown }
@@ -327,7 +333,8 @@ extension BootDecision {
     ///   - otadata: both entries as read (nil when the otadata partition's bytes are not in the file).
     ///   - rollback: CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE.
     ///   - verify: the result of verifying the image in a partition (esp_image_verify plus chip check).
-    public static func decide(slots: BootSlots, otadata: OTAData?, rollback: Bool,
+    ///   - mmapLimit: the most `bootloader_mmap` maps at once (nil: not known for this chip).
+    public static func decide(slots: BootSlots, otadata: OTAData?, rollback: Bool, mmapLimit: Int? = nil,
                               verify: (PartitionEntry) -> BootVerdict) -> BootDecision {
         var d = BootDecision(.noOTADataPartition)
         var start = factoryIndex
@@ -337,6 +344,10 @@ extension BootDecision {
         if let part = slots.otadata, part.offset != 0 {
             guard Int(part.size) >= otadataSize else {
                 d.choice = .otadataTooSmall(size: part.size)
+                return d
+            }
+            if let mmapLimit, Int(part.size) > mmapLimit {
+                d.choice = .otadataTooLarge(size: part.size, limit: mmapLimit)
                 return d
             }
             guard let otadata, otadata.entries.allSatisfy({ $0 != nil }) else {

@@ -172,6 +172,9 @@ public struct PartitionTable: Sendable {
     /// Row index of the MD5 row and of the end marker, when found.
     public let md5Row: Int?
     public let endRow: Int?
+    /// The MD5 row read as a partition row (bytes 2–11 as type, subtype, offset, size), as
+    /// `bootloader_utility_load_partition_table` does when the row lies among the rows it walks.
+    public let md5RowAsEntry: PartitionEntry?
     /// Would `esp_partition_table_verify` accept it (against `chipSize` when one was given)?
     public let bootloaderAccepts: Bool
     /// Why not, in the bootloader's words.
@@ -181,16 +184,31 @@ public struct PartitionTable: Sendable {
     public let diagnostics: [Diagnostic]
 
     /// The rows `bootloader_utility_load_partition_table` walks: the first (rows before the end marker −
-    /// MD5 rows) raw rows, so a row after a mid-table MD5 row is never seen.
+    /// MD5 rows) raw rows, without re-checking their magic. A row after a mid-table MD5 row is never seen,
+    /// and the MD5 row itself is walked as a partition by its bytes 2–11: harmless with gen_esp32part's
+    /// 0xFF padding (type 0xFF is skipped), an app or data row when those bytes say so.
     public var bootloaderEntries: [PartitionEntry] {
         guard let end = endRow else { return entries }
         let n = end - (md5Row == nil ? 0 : 1)
-        return zip(entries, entryRows).filter { $0.1 < n }.map { $0.0 }
+        var walked = zip(entries, entryRows).filter { $0.1 < n }
+        if let m = md5Row, m < n, let e = md5RowAsEntry, e.type == PartitionType.app || e.type == PartitionType.data {
+            walked.append((e, m))
+            walked.sort { $0.1 < $1.1 }
+        }
+        return walked.map { $0.0 }
     }
 
     /// A row starts with the table magic (quick probe used to locate a table).
+    /// `esp_partition_table_verify` also accepts an MD5 row as row 0 (the MD5 of no rows).
     public static func looksLikeTable<S: ByteSource>(_ s: S, at offset: Int) -> Bool {
-        s.u16(at: offset) == partitionMagic
+        let m = s.u16(at: offset)
+        return m == partitionMagic || m == partitionMD5Magic
+    }
+
+    /// The first row is the end marker: an empty table (accepted by bootloaders before v5.5).
+    public static func isEmptyTable<S: ByteSource>(_ s: S, at offset: Int) -> Bool {
+        guard let row = s.bytes(at: offset, length: partitionRowSize) else { return false }
+        return row.allSatisfy { $0 == 0xFF }
     }
 
     /// Reads the table at `offset` the way the bootloader does.
@@ -205,6 +223,7 @@ public struct PartitionTable: Sendable {
         var entryRows: [Int] = []
         var diags: [Diagnostic] = []
         var md5Row: Int?
+        var md5RowAsEntry: PartitionEntry?
         var endRow: Int?
         var md5Stored: [UInt8]?
         var md5Computed: [UInt8]?
@@ -249,6 +268,8 @@ public struct PartitionTable: Sendable {
                     break rows
                 }
                 md5Row = i
+                md5RowAsEntry = PartitionEntry(type: row[2], subtype: row[3], offset: r.u32(at: 4)!, size: r.u32(at: 8)!,
+                                               labelBytes: Array(row[12..<28]), flags: r.u32(at: 28)!)
                 md5Stored = Array(row[16..<32])
                 md5Computed = Checksums.md5(s, offset..<at)
                 if md5Stored == md5Computed {
@@ -301,7 +322,7 @@ public struct PartitionTable: Sendable {
             diags.append(.warning(offset + partitionRowSize * m, .tableMD5NotLast, "the MD5 row is not the last row: the bootloader walks the first \(end - 1) rows, so it never sees \(lost.joined(separator: ", "))"))
         }
         return PartitionTable(offset: offset, entries: entries, entryRows: entryRows, md5: md5Status, md5Stored: md5Stored,
-                              md5Computed: md5Computed, md5Row: md5Row, endRow: endRow,
+                              md5Computed: md5Computed, md5Row: md5Row, endRow: endRow, md5RowAsEntry: md5RowAsEntry,
                               bootloaderAccepts: reject == nil, bootloaderReason: reject,
                               toolFindings: findings, diagnostics: diags)
     }

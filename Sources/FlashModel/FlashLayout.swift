@@ -214,6 +214,11 @@ extension FlashLayout {
             }
             offset += 0x1000
         }
+        // Nothing else: an erased 0x8000 below a bootloader is the empty table that bootloader reads
+        // (esp_partition_table_verify accepts it before v5.5; the rules decide).
+        if PartitionTable.isEmptyTable(s, at: defaultPartitionTableOffset), findBootloader(s) != nil {
+            return defaultPartitionTableOffset
+        }
         return nil
     }
 
@@ -329,7 +334,8 @@ extension FlashLayout {
         if let t = layout.table {
             if t.bootloaderAccepts {
                 let verdicts = Dictionary(layout.apps.map { ($0.partition, $0.verdict) }, uniquingKeysWith: { a, _ in a })
-                layout.boot = BootDecision.decide(slots: slots, otadata: layout.otadata, rollback: layout.options.rollback) {
+                layout.boot = BootDecision.decide(slots: slots, otadata: layout.otadata, rollback: layout.options.rollback,
+                                                   mmapLimit: layout.bootloader?.chip == .esp32 ? esp32BootloaderMmapLimit : nil) {
                     verdicts[$0] ?? BootVerdict(failure: .notAnApp)
                 }
             } else {
@@ -342,7 +348,9 @@ extension FlashLayout {
         // bootloader_check_bootloader_validity: the bootloader checks its own minimum chip revision first.
         if let bl = layout.bootloader, let w = layout.rules.chipWindow(bl.image, isBootloader: true) {
             let given = layout.options.chipRevision
-            if w.impossible || given.map({ !w.admits($0) }) == true {
+            // A given revision is judged as given (min ≤ rev, as the C code does), even outside the family's
+            // known range; "impossible" only speaks for a chip whose revision is not known.
+            if given.map({ !w.admits($0) }) ?? w.impossible {
                 layout.boot = BootDecision(.bootloaderRefusesChip(window: w, actual: given))
             } else if given == nil && w.restrictive {
                 layout.bootloaderRequirement = RevisionRequirement(kind: .chip, window: w)
@@ -463,3 +471,6 @@ struct NoDigests: DigestProvider {
     func sha256(_ range: Range<Int>) -> [UInt8] { [] }
     func xorChecksum(_ ranges: [Range<Int>]) -> UInt8 { 0 }
 }
+
+/// ESP32's `bootloader_mmap` limit (MMU_SIZE in bootloader_flash.c, v4.4 … v6.0): otadata is mapped whole.
+let esp32BootloaderMmapLimit = 0x320000

@@ -312,3 +312,112 @@ private func factoryOnly(_ chip: Chip, factoryAt: UInt32 = 0x10000, size: UInt32
     c3.app("factory", AppImageBuilder.smallApp(chip: .esp32c3, project: "one", version: "1"))
     #expect(try analyze(c3).boot?.loaded == "factory")
 }
+
+// MARK: esp_partition_table_verify / bootloader_utility_load_partition_table on odd table shapes
+
+/// std rows of the oracle fixtures: nvs, otadata, phy, factory, ota_0, ota_1.
+private func stdRows() -> [PartitionEntry] {
+    [PartitionEntry(name: "nvs", type: 1, subtype: 2, offset: 0x9000, size: 0x4000),
+     PartitionEntry(name: "otadata", type: 1, subtype: 0, offset: 0xD000, size: 0x2000),
+     PartitionEntry(name: "phy_init", type: 1, subtype: 1, offset: 0xF000, size: 0x1000),
+     PartitionEntry(name: "factory", type: 0, subtype: 0, offset: 0x10000, size: 0x100000),
+     PartitionEntry(name: "ota_0", type: 0, subtype: 0x10, offset: 0x110000, size: 0x100000),
+     PartitionEntry(name: "ota_1", type: 0, subtype: 0x11, offset: 0x210000, size: 0x100000)]
+}
+
+private func stdImage(_ chip: Chip, idf: String, table: [UInt8], seq: UInt32?) -> FlashImageBuilder {
+    var b = FlashImageBuilder(chip: chip, partitions: stdRows())
+    b.bootloaderIDF = idf
+    b.contents.append((0x8000, table))
+    b.app("factory", app(chip))
+    b.app("ota_0", app(chip, seed: 5))
+    b.app("ota_1", app(chip, seed: 7))
+    if let seq { b.otadata(OTAEntry(seq: seq, state: OTAState.valid), nil) }
+    return b
+}
+
+@Test func bootloaderUtilityLoadPartitionTable_md5RowAsRowZeroIsWalkedAsARow() throws {
+    // MD5 of no rows, then the six rows: accepted; the bootloader walks raw rows 0…5 (MD5 row skipped as
+    // type 0xFF), never sees ota_1, so one OTA slot: seq 2 → slot 0.
+    var table = PartitionTable.encode([])
+    table.replaceSubrange(0x20..<0x20 + 6 * 0x20, with: stdRows().flatMap { $0.bytes() })
+    let l = try analyze(stdImage(.esp32c3, idf: "v5.5.1", table: table, seq: 2))
+    #expect(l.kind == .flashImage && l.table?.offset == 0x8000 && l.table?.bootloaderAccepts == true)
+    #expect(l.table?.bootloaderEntries.map(\.name) == ["nvs", "otadata", "phy_init", "factory", "ota_0"])
+    #expect(l.boot?.loaded == "ota_0" && l.boot?.selectedIndex == 0)
+    // Only the MD5 row and the end marker: accepted, no partitions, nothing to boot.
+    let only = try analyze(stdImage(.esp32c3, idf: "v4.4.8", table: PartitionTable.encode([]), seq: nil))
+    #expect(only.kind == .flashImage && only.table?.bootloaderAccepts == true && only.table?.entries.isEmpty == true)
+    #expect(only.boot?.outcome == .nothingLoads)
+}
+
+@Test func bootloaderUtilityLoadPartitionTable_midTableMD5RowIsWalkedByItsBytes() throws {
+    // nvs, otadata, phy, factory, ota_0, MD5 row with bytes 2–15 = TT SS 0…, ota_1, end.
+    func image(type: UInt8, subtype: UInt8, seq: UInt32?) throws -> FlashLayout {
+        let rows = stdRows()
+        let pre = rows[0..<5].flatMap { $0.bytes() }
+        var md5: [UInt8] = [0xEB, 0xEB, type, subtype] + [UInt8](repeating: 0, count: 12) + Checksums.md5(pre)
+        md5 = Array(md5.prefix(32))
+        var table = pre + md5 + rows[5].bytes()
+        table += [UInt8](repeating: 0xFF, count: partitionTableMaxLength - table.count)
+        return try analyze(stdImage(.esp32c3, idf: "v5.5.1", table: table, seq: seq))
+    }
+    // Walked as a factory at offset 0, size 0: no factory → slot 0 (ota_0).
+    let asFactory = try image(type: 0, subtype: 0, seq: nil)
+    #expect(asFactory.table?.bootloaderAccepts == true)
+    #expect(asFactory.boot?.loaded == "ota_0" && asFactory.boot?.selectedIndex == 0)
+    // Walked as a second ota_0 {0, 0}: both slots empty → factory.
+    for seq: UInt32 in [1, 2] {
+        #expect(try image(type: 0, subtype: 0x10, seq: seq).boot?.loaded == "factory")
+    }
+    // Walked as data/ota at offset 0 (last wins): no otadata → factory.
+    #expect(try image(type: 1, subtype: 0, seq: 1).boot?.loaded == "factory")
+    // gen_esp32part's 0xFF padding: type 0xFF, skipped; ota_1 still dropped.
+    let padded = try image(type: 0xFF, subtype: 0xFF, seq: 1)
+    #expect(padded.table?.bootloaderEntries.map(\.name) == ["nvs", "otadata", "phy_init", "factory", "ota_0"])
+}
+
+@Test func espPartitionTableVerify_emptyTableAcceptedBeforeV55() throws {
+    for chip in [Chip.esp32, .esp32c3] {
+        let old = try analyze(stdImage(chip, idf: "v4.4.8", table: [UInt8](repeating: 0xFF, count: 0xC00), seq: nil))
+        #expect(old.kind == .flashImage && old.table?.bootloaderAccepts == true && old.table?.entries.isEmpty == true)
+        #expect(old.boot?.outcome == .nothingLoads)
+        let v54 = try analyze(stdImage(chip, idf: "v5.4.4", table: [UInt8](repeating: 0xFF, count: 0xC00), seq: nil))
+        #expect(v54.table?.bootloaderAccepts == true)
+        let new = try analyze(stdImage(chip, idf: "v5.5.1", table: [UInt8](repeating: 0xFF, count: 0xC00), seq: nil))
+        #expect(new.kind == .flashImage && new.table?.bootloaderAccepts == false && new.boot?.outcome == .nothingLoads)
+    }
+}
+
+@Test func bootloaderCommonReadOtadata_esp32OtadataLargerThanTheMmapWindowResets() throws {
+    func image(otadataSize: UInt32) throws -> FlashLayout {
+        var b = FlashImageBuilder(chip: .esp32, flashSize: 8 << 20, partitions: [
+            PartitionEntry(name: "nvs", type: 1, subtype: 2, offset: 0x9000, size: 0x4000),
+            PartitionEntry(name: "factory", type: 0, subtype: 0, offset: 0x10000, size: 0x70000),
+            PartitionEntry(name: "ota_0", type: 0, subtype: 0x10, offset: 0x80000, size: 0x100000),
+            PartitionEntry(name: "otadata", type: 1, subtype: 0, offset: 0x180000, size: otadataSize),
+        ])
+        b.app("factory", app(.esp32))
+        b.app("ota_0", app(.esp32, seed: 5))
+        b.otadata(OTAEntry(seq: 1, state: OTAState.valid), nil)
+        return try analyze(b)
+    }
+    let fits = try image(otadataSize: 0x320000)
+    #expect(fits.boot?.loaded == "ota_0", "\(String(describing: fits.boot?.choice)) \(String(describing: fits.boot?.loaded))")
+    let big = try image(otadataSize: 0x321000)
+    #expect(big.boot?.choice == .otadataTooLarge(size: 0x321000, limit: 0x320000) && big.boot?.outcome == .nothingLoads)
+}
+
+@Test func checkBootloaderValidity_aGivenRevisionIsJudgedAsGivenEvenOutsideTheFamily() throws {
+    // C3 bootloader needing v3.1 (beyond the family's known revisions), chip given as v3.1: min ≤ rev passes.
+    var b = factoryOnly(.esp32c3)
+    b.app("factory", app(.esp32c3))
+    var bytes = b.bytes()
+    bytes[15] = 0x2D; bytes[16] = 0x01   // min_chip_rev_full = 301
+    let v31 = try FlashLayout.analyze(ByteArray(bytes), options: AnalysisOptions(chipRevision: ChipRevision(3, 1)))
+    #expect(v31.boot?.loaded == "factory")
+    let v11 = try FlashLayout.analyze(ByteArray(bytes), options: AnalysisOptions(chipRevision: ChipRevision(1, 1)))
+    #expect(v11.boot?.outcome == .nothingLoads)
+    // No revision given: no C3 meets it.
+    #expect(try FlashLayout.analyze(ByteArray(bytes)).boot?.outcome == .nothingLoads)
+}
