@@ -197,10 +197,16 @@ public struct FlashDiff: Sendable {
     /// NVS keys (`namespace/key`) added, removed and changed. `parsed` is false while FlashScope has no
     /// NVS parser: the lists are then empty and the NVS partition is compared as bytes only.
     public struct NVSChanges: Sendable, Equatable {
+        /// Both sides' NVS partitions were read key by key (a partition missing on one side counts as
+        /// having no keys).
         public var parsed: Bool
+        /// `namespace/key` (prefixed `partition:` when the images have more than one NVS partition).
         public var added: [String] = []
         public var removed: [String] = []
+        /// Same key on both sides, another type or value.
         public var changed: [String] = []
+        /// Why the keys were not compared (nil when `parsed`, or when neither image has an NVS partition).
+        public var reason: String? = nil
         public static let notParsed = NVSChanges(parsed: false)
     }
 
@@ -301,11 +307,61 @@ public struct FlashDiff: Sendable {
         nvs = Self.nvsChanges(sa, layoutA, sb, layoutB)
     }
 
-    /// NVS keys added, removed and changed between the two images' NVS partitions. FlashScope has no
-    /// NVS parser yet: the partitions are compared as bytes (see `partitions`) and no key is listed.
-    /// When the parser lands, this is the one function to fill in.
+    /// NVS keys added, removed and changed between the two images' NVS partitions, from the NVS engine's
+    /// resolved view (what `nvs_get_*` returns after `nvs_flash_init`): where an item sits on flash does
+    /// not matter, only each key's type and value. Partitions are matched by name; one missing on a side
+    /// has no keys there. An encrypted partition without usable keys (or an image FlashScope cannot
+    /// analyse) makes the keys not comparable: `parsed` false, empty lists and a `reason`.
     static func nvsChanges<A: ByteSource, B: ByteSource>(_ sa: A, _ la: FlashLayout?, _ sb: B, _ lb: FlashLayout?) -> NVSChanges {
-        .notParsed
+        let readA = la.map { NVSReading.read($0, sa) } ?? []
+        let readB = lb.map { NVSReading.read($0, sb) } ?? []
+        var names: [String] = readA.map(\.name)
+        for r in readB where !names.contains(r.name) { names.append(r.name) }
+        if names.isEmpty { return .notParsed }
+        if la == nil || lb == nil {
+            return NVSChanges(parsed: false, reason: "\(la == nil ? "A" : "B") is not an image FlashScope can analyse")
+        }
+        for (side, reads) in [("A", readA), ("B", readB)] {
+            if let r = reads.first(where: { $0.partition.encrypted && !$0.partition.decrypted }) {
+                return NVSChanges(parsed: false, reason: "\(r.name) in \(side) is encrypted and no key fits: not comparable")
+            }
+        }
+        var out = NVSChanges(parsed: true)
+        for name in names {
+            let prefix = names.count > 1 ? "\(name):" : ""
+            let ka = keyed(readA.first { $0.name == name }?.partition.values ?? [])
+            let kb = keyed(readB.first { $0.name == name }?.partition.values ?? [])
+            for (k, vb) in kb.list {
+                if let va = ka.map[k] {
+                    if !sameValue(va, vb) { out.changed.append(prefix + k) }
+                } else {
+                    out.added.append(prefix + k)
+                }
+            }
+            for (k, _) in ka.list where kb.map[k] == nil { out.removed.append(prefix + k) }
+        }
+        return out
+    }
+
+    /// `namespace/key` → value, in flash order, the first occurrence winning (the one the app reads).
+    static func keyed(_ values: [NVS.Resolved]) -> (list: [(String, NVS.Resolved)], map: [String: NVS.Resolved]) {
+        var list: [(String, NVS.Resolved)] = []
+        var map: [String: NVS.Resolved] = [:]
+        for v in values {
+            let k = "\(v.namespace)/\(v.key)"
+            if map[k] == nil { map[k] = v; list.append((k, v)) }
+        }
+        return (list, map)
+    }
+
+    /// Same type and same value; floating-point values compare by their bits (a NaN equals itself).
+    static func sameValue(_ a: NVS.Resolved, _ b: NVS.Resolved) -> Bool {
+        guard a.type == b.type else { return false }
+        switch (a.value, b.value) {
+        case (.float(let x), .float(let y)): return x.bitPattern == y.bitPattern
+        case (.double(let x), .double(let y)): return x.bitPattern == y.bitPattern
+        default: return a.value == b.value
+        }
     }
 
     static func side<S: ByteSource>(_ slot: AppSlotInfo?, _ source: S) -> AppSide? {

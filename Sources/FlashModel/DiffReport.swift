@@ -55,7 +55,8 @@ public enum DiffReport {
                          ("changed_sectors", .num(x.changedSectors))])
             })),
             ("nvs", .object([("parsed", .bool(d.nvs.parsed)), ("added", .array(d.nvs.added.map(JSON.string))),
-                             ("removed", .array(d.nvs.removed.map(JSON.string))), ("changed", .array(d.nvs.changed.map(JSON.string)))])),
+                             ("removed", .array(d.nvs.removed.map(JSON.string))), ("changed", .array(d.nvs.changed.map(JSON.string))),
+                             ("reason", d.nvs.reason.map(JSON.string) ?? .null)])),
         ])
     }
 
@@ -174,14 +175,7 @@ public enum DiffReport {
         }
 
         // NVS.
-        if d.nvs.parsed {
-            out.append("nvs keys: \(d.nvs.added.count) added, \(d.nvs.removed.count) removed, \(d.nvs.changed.count) changed")
-            for k in d.nvs.added { out.append("  + \(k.terminalSafe)") }
-            for k in d.nvs.removed { out.append("  - \(k.terminalSafe)") }
-            for k in d.nvs.changed { out.append("  ~ \(k.terminalSafe)") }
-        } else if d.partitions.contains(where: { ($0.b ?? $0.a).map { $0.type == PartitionType.data && $0.subtype == 0x02 } ?? false }) {
-            out.append("nvs: compared as bytes only (keys are not parsed yet)")
-        }
+        if let line = nvsLine(d.nvs) { out.append(line) }
 
         // Regions.
         out.append("regions to rewrite (4 KiB sectors):")
@@ -195,5 +189,21 @@ public enum DiffReport {
             out.append("  \(span(r.range))  \(sectors((r.range.count + 0xFFF) / 0x1000))  \(whereWords)")
         }
         return out.joined(separator: "\n") + "\n"
+    }
+}
+
+extension DiffReport {
+    /// "nvs: wifi/ssid changed, 2 keys added (app/a, app/b), 1 removed (cfg/x)"; nil without NVS.
+    static func nvsLine(_ n: FlashDiff.NVSChanges) -> String? {
+        guard n.parsed else { return n.reason.map { "nvs: keys not compared (\($0.terminalSafe))" } }
+        func names(_ l: [String]) -> String {
+            let shown = l.prefix(8).map(\.terminalSafe).joined(separator: ", ")
+            return l.count > 8 ? shown + ", … \(l.count - 8) more" : shown
+        }
+        var parts: [String] = []
+        if !n.changed.isEmpty { parts.append(n.changed.count <= 8 ? "\(names(n.changed)) changed" : "\(n.changed.count) keys changed (\(names(n.changed)))") }
+        if !n.added.isEmpty { parts.append("\(n.added.count) key\(n.added.count == 1 ? "" : "s") added (\(names(n.added)))") }
+        if !n.removed.isEmpty { parts.append("\(n.removed.count) removed (\(names(n.removed)))") }
+        return "nvs: " + (parts.isEmpty ? "no key added, removed or changed" : parts.joined(separator: ", "))
     }
 }

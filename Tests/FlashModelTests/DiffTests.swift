@@ -141,16 +141,97 @@ import FlashFormats
         #expect(DiffReport.json(e, fileA: "a", fileB: "b")["identical"] == .bool(false))
     }
 
-    @Test func nvsComparedAsBytesUntilParsed() throws {
+    /// The base image with its 16 KiB nvs partition (0x9000) generated from `rows` (after the CSV header).
+    static func withNVS(_ rows: String, keys: NVS.Keys? = nil, into b: FlashImageBuilder = base()) throws -> [UInt8] {
+        var img = b.bytes()
+        let nvs = try NVSBuilder.generate(csv: "key,type,encoding,value\n" + rows, size: 0x4000, keys: keys) { _ in nil }
+        img.replaceSubrange(0x9000..<0xD000, with: nvs)
+        return img
+    }
+
+    @Test func nvsKeysAddedRemovedAndChanged() throws {
+        let a = try Self.withNVS("wifi,namespace,,\nssid,data,string,home\npass,data,string,secret\nboot,namespace,,\ncount,data,u8,7\nold,data,u32,1\nmode,data,u8,3\n")
+        // ssid: new value; count: same number, wider type; old removed; two keys added; pass and mode untouched.
+        let b = try Self.withNVS("wifi,namespace,,\nssid,data,string,office\npass,data,string,secret\nboot,namespace,,\ncount,data,u16,7\nmode,data,u8,3\nnew1,data,i32,-5\ncal,namespace,,\ntable,data,hex2bin,0102\n")
+        let d = try Self.diff(a, b)
+        #expect(d.nvs.parsed && d.nvs.reason == nil)
+        #expect(d.nvs.changed == ["wifi/ssid", "boot/count"])
+        #expect(d.nvs.added == ["boot/new1", "cal/table"])
+        #expect(d.nvs.removed == ["boot/old"])
+        let j = DiffReport.json(d, fileA: "a", fileB: "b")
+        #expect(j["nvs"]?["changed"] == .array([.string("wifi/ssid"), .string("boot/count")]))
+        #expect(j["nvs"]?["added"] == .array([.string("boot/new1"), .string("cal/table")]))
+        #expect(j["nvs"]?["removed"] == .array([.string("boot/old")]) && j["nvs"]?["parsed"] == .bool(true))
+        let text = DiffReport.text(d, fileA: "a", fileB: "b")
+        #expect(text.contains("nvs: wifi/ssid, boot/count changed, 2 keys added (boot/new1, cal/table), 1 removed (boot/old)"))
+        // The partition is still compared as bytes too.
+        #expect(d.partitions.first { $0.name == "nvs" }?.changed == true)
+    }
+
+    @Test func nvsSameKeysOnAnotherPageAreNotChanged() throws {
+        // The same two keys written in the other order: both sit at other offsets (the generator kept the
+        // long string on the same page, so this is other slots rather than another page).
+        let a = try Self.withNVS("cfg,namespace,,\ns,data,string,hello\nx,data,u8,9\n")
+        let b = try Self.withNVS("cfg,namespace,,\nx,data,u8,9\ns,data,string,hello\n")
+        let pa = NVS.read(ByteArray(a), offset: 0x9000, size: 0x4000), pb = NVS.read(ByteArray(b), offset: 0x9000, size: 0x4000)
+        let sa = try #require(pa.values.first { $0.key == "s" }), sb = try #require(pb.values.first { $0.key == "s" })
+        let xa = try #require(pa.values.first { $0.key == "x" }), xb = try #require(pb.values.first { $0.key == "x" })
+        #expect(sa.entries != sb.entries && xa.entries != xb.entries)   // really written elsewhere
+        let d = try Self.diff(a, b)
+        #expect(d.partitions.first { $0.name == "nvs" }?.changed == true)
+        #expect(d.nvs == FlashDiff.NVSChanges(parsed: true))
+        #expect(DiffReport.text(d, fileA: "a", fileB: "b").contains("nvs: no key added, removed or changed"))
+    }
+
+    @Test func nvsMultiPageBlobChanged() throws {
+        var blob = (0..<6000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let a = try Self.withNVS("cal,namespace,,\nbig,data,hex2bin,\(Hex.bytes(blob))\nn,data,u8,1\n")
+        blob[5000] ^= 0x01   // a byte in the second chunk
+        let b = try Self.withNVS("cal,namespace,,\nbig,data,hex2bin,\(Hex.bytes(blob))\nn,data,u8,1\n")
+        let pa = NVS.read(ByteArray(a), offset: 0x9000, size: 0x4000)
+        let big = try #require(pa.values.first { $0.key == "big" })
+        #expect(Set(big.entries.map { ($0 - 0x9000) / NVS.pageSize }).count >= 2)   // spans pages
+        let d = try Self.diff(a, b)
+        #expect(d.nvs.parsed && d.nvs.changed == ["cal/big"] && d.nvs.added.isEmpty && d.nvs.removed.isEmpty)
+        let same = try Self.diff(a, a)
+        #expect(same.nvs == FlashDiff.NVSChanges(parsed: true))
+    }
+
+    @Test func nvsEncryptedWithoutKeysIsNotComparable() throws {
+        let keys = NVS.Keys(dataKey: [UInt8](repeating: 0x11, count: 32), tweakKey: [UInt8](repeating: 0x22, count: 32))
+        let a = try Self.withNVS("sec,namespace,,\ntoken,data,string,one\n", keys: keys)
+        let b = try Self.withNVS("sec,namespace,,\ntoken,data,string,two\n", keys: keys)
+        let d = try Self.diff(a, b)
+        #expect(!d.nvs.parsed && d.nvs.added.isEmpty && d.nvs.removed.isEmpty && d.nvs.changed.isEmpty)
+        #expect(d.nvs.reason?.contains("encrypted") == true)
+        let j = DiffReport.json(d, fileA: "a", fileB: "b")
+        #expect(j["nvs"]?["parsed"] == .bool(false) && j["nvs"]?["changed"] == .array([]))
+        #expect(DiffReport.text(d, fileA: "a", fileB: "b").contains("nvs: keys not compared (nvs in A is encrypted"))
+        #expect(d.partitions.first { $0.name == "nvs" }?.changed == true)   // still compared as bytes
+    }
+
+    @Test func nvsPartitionMissingOnOneSide() throws {
+        let a = try Self.withNVS("wifi,namespace,,\nssid,data,string,home\n")
+        var noNVS = Self.base()
+        noNVS.partitions.removeAll { $0.name == "nvs" }
+        let b = noNVS.bytes()
+        let gone = try Self.diff(a, b)
+        #expect(gone.nvs.parsed && gone.nvs.removed == ["wifi/ssid"] && gone.nvs.added.isEmpty)
+        let back = try Self.diff(b, a)
+        #expect(back.nvs.parsed && back.nvs.added == ["wifi/ssid"] && back.nvs.removed.isEmpty)
+        // Neither image has one: nothing to say.
+        let none = try Self.diff(b, b)
+        #expect(none.nvs == .notParsed && DiffReport.nvsLine(none.nvs) == nil)
+    }
+
+    @Test func nvsGarbageIsParsedAsNoKeys() throws {
         let a = Self.base().bytes()
         var b = a
         b.replaceSubrange(0x9000..<0x9020, with: [UInt8](repeating: 0x11, count: 0x20))
         let d = try Self.diff(a, b)
         let nvs = try #require(d.partitions.first { $0.name == "nvs" })
         #expect(nvs.changed && nvs.changedBytes == 0x20 && nvs.ranges == [0x9000..<0x9020])
-        #expect(d.nvs == .notParsed)
-        let j = DiffReport.json(d, fileA: "a", fileB: "b")
-        #expect(j["nvs"]?["added"] == .array([]) && j["nvs"]?["parsed"] == .bool(false))
+        #expect(d.nvs == FlashDiff.NVSChanges(parsed: true))
     }
 
     @Test func emptiedSlotAndChunkedSources() throws {
