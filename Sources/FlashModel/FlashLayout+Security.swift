@@ -39,7 +39,7 @@ extension FlashLayout {
             diags.append(.info(0, .secureBootV1InUse, "secure boot v1 in use: digest block at 0x0 (128-byte IV, 64-byte bootloader digest at 0x80; checking it needs the device's secret eFuse key)"))
         }
         if esp32, let t = layout.table {
-            let at = t.offset + 0xC00
+            let at = t.offset + partitionTableMaxLength
             f.tableSignatureOffset = at
             f.tableSignature = SecureBoot.v1Signature(s, at: at, signedStart: t.offset, available: Swift.min(s.count, t.offset + 0x1000))
         }

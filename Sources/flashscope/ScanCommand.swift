@@ -111,7 +111,7 @@ struct Batch: Sendable {
             let o = try Opened(path: path, options: options)
             var out = Outcome(hasErrors: o.layout.hasErrors)
             if json {
-                out.jsonLine = Report.json(o.layout, file: path).serialized(pretty: false)
+                out.jsonLine = Report.json(o.layout, file: path, nvsSource: o.document).serialized(pretty: false)
             } else {
                 out.cells = Self.cells(o.layout, file: path)
             }
