@@ -168,7 +168,7 @@ import FlashFormats
         #expect(d.partitions.first { $0.name == "nvs" }?.changed == true)
     }
 
-    @Test func nvsSameKeysOnAnotherPageAreNotChanged() throws {
+    @Test func nvsSameKeysInOtherSlotsAreNotChanged() throws {
         // The same two keys written in the other order: both sit at other offsets (the generator kept the
         // long string on the same page, so this is other slots rather than another page).
         let a = try Self.withNVS("cfg,namespace,,\ns,data,string,hello\nx,data,u8,9\n")
