@@ -281,8 +281,11 @@ public struct PartitionContent: Sendable, Equatable {
             detail += [("name_max", .int(Int(nm))), ("file_max", .int(Int(fm))), ("attr_max", .int(Int(am)))]
         }
         var diags: [Diagnostic] = []
-        if Int(blockSize) * Int(blockCount) != p.count {
-            diags.append(.warning(cur.at + 24, .contentBadGeometry, "LittleFS declares \(blockCount) blocks of \(blockSize) bytes = \(Int(blockSize) * Int(blockCount)) bytes; the partition is \(p.count)"))
+        // Both fields are u32: their product can exceed Int.max (a hostile superblock must not trap).
+        let (declared, overflow) = Int(blockSize).multipliedReportingOverflow(by: Int(blockCount))
+        if overflow || declared != p.count {
+            let total = overflow ? "more than \(Int.max)" : "\(declared)"
+            diags.append(.warning(cur.at + 24, .contentBadGeometry, "LittleFS declares \(blockCount) blocks of \(blockSize) bytes = \(total) bytes; the partition is \(p.count)"))
         }
         return PartitionContent(.littlefs, "LittleFS v\(version >> 16).\(version & 0xFFFF), \(blockCount) × \(blockSize)-byte blocks", detail, diagnostics: diags)
     }

@@ -111,3 +111,13 @@ func bool(_ c: PartitionContent, _ k: String) -> Bool? { if case .bool(let v)? =
     for i in 4..<16 { cleared[i] = 0 }
     #expect(str(recognise(cleared, subtype: 0x03), "state") == "cleared")
 }
+
+/// Found by the coredump fuzz target: a LittleFS superblock whose block size × block count overflows Int
+/// (both are u32 fields, 0xffffffff each) trapped in the geometry check; now it is a diagnostic.
+@Test func littlefsGeometryProductOverflowIsADiagnostic() {
+    var bytes = PartitionContentBuilder.littlefs(revisions: (5, 4))
+    for i in 24..<32 { bytes[i] = 0xFF }   // block_size and block_count of the superblock at 0
+    let c = recognise(bytes, subtype: 0x83)
+    #expect(c.kind == .littlefs)
+    #expect(c.diagnostics.contains { $0.code == .contentBadGeometry && $0.message.contains("more than") })
+}
