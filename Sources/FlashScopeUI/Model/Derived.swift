@@ -151,7 +151,7 @@ enum Derived {
         }
         if e.isOTAData, let o = s.layout.otadata {
             let active = activeSector(s)
-            let badCRC = o.entries.contains { e in e.map { $0.seq != 0xFFFF_FFFF && !$0.crcOK } ?? false }
+            let badCRC = o.entries.contains { e in e.map { !$0.seqErased && !$0.crcOK } ?? false }
             if badCRC { return Status(text: width >= 9 ? "\(g.crossMark) bad CRC" : "\(g.crossMark) CRC", role: .invalid) }
             if let k = active, let entry = entry(s.layout, k) { return Status(text: "\(g.check) seq \(entry.seq)", role: .valid) }
             if o.entries.allSatisfy({ $0?.isErased ?? true }) { return Status(text: "erased", role: .erased) }
@@ -283,7 +283,7 @@ enum Derived {
         return o.entries.enumerated().map { k, e in
             let label = "otadata \(k) @\(Hex.short(o.offset + k * otadataSectorSize))"
             guard let e else { return Check(label: label, what: "CRC", stored: nil, computed: nil, ok: nil, note: "not in the file") }
-            if e.seq == 0xFFFF_FFFF {
+            if e.seqErased {
                 return Check(label: label, what: "CRC", stored: Hex.padded(e.crc, 8), computed: Hex.padded(e.expectedCRC, 8), ok: nil,
                              note: e.isErased ? "erased: not checked" : "seq erased: ignored")
             }

@@ -442,7 +442,7 @@ public enum Update {
             s.message = StatusMessage("otadata sector \(k) is not in the file", kind: .error)
             return
         }
-        if e.isErased || e.seq == 0xFFFF_FFFF {
+        if e.isErased || e.seqErased {
             s.message = StatusMessage("otadata sector \(k) is erased: there is no seq to protect, nothing to fix")
             return
         }

@@ -224,13 +224,13 @@ enum DetailPane {
             out.append([Span("sector \(k) @\(Hex.short(at))", role: .header),
                         Span(Derived.activeSector(s) == k ? " \(g.arrowLeft) active" : "", role: .boot)])
             // Values as numbers; the raw little-endian bytes are labelled as bytes.
-            let seqText = e.seq == 0xFFFF_FFFF ? "erased (ffffffff)" : "\(e.seq)"
+            let seqText = e.seqErased ? "erased (ffffffff)" : "\(e.seq)"
             out.append([Span("  seq ", role: .dim), Span(seqText, role: .accent), Span(dot + "bytes " + Array(bytes[0..<4]).map { Hex.padded($0, 2) }.joined(separator: " "), role: .dim),
                         Span(dot + "label ", role: .dim), Span(OTAPane.labelText(e.seqLabel, g), role: .dim)])
             out.append([Span("  state ", role: .dim), Span(OTAState.name(e.state), role: .accent),
                         Span(dot + "bytes " + Array(bytes[24..<28]).map { Hex.padded($0, 2) }.joined(separator: " "), role: .dim)])
-            out.append([Span("  crc ", role: .dim), Span(Hex.padded(e.crc, 8), role: e.crcOK ? .valid : (e.seq == 0xFFFF_FFFF ? .erased : .invalid)),
-                        Span(e.seq == 0xFFFF_FFFF ? "" : (e.crcOK ? " = " : " \(g.notEqual) ") + Hex.padded(e.expectedCRC, 8) + " (CRC-32 of seq)", role: .dim)])
+            out.append([Span("  crc ", role: .dim), Span(Hex.padded(e.crc, 8), role: e.crcOK ? .valid : (e.seqErased ? .erased : .invalid)),
+                        Span(e.seqErased ? "" : (e.crcOK ? " = " : " \(g.notEqual) ") + Hex.padded(e.expectedCRC, 8) + " (CRC-32 of seq)", role: .dim)])
         }
         if let prev = s.previousOTA, let cause = s.previousOTACause {
             out.append([Span("last change: \(cause)", role: .changed)])

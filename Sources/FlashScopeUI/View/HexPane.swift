@@ -135,7 +135,7 @@ enum HexPane {
                 if e.isErased { continue }
                 add(at..<(at + 4), .accent)
                 add((at + 24)..<(at + 28), .accent)
-                add((at + 28)..<(at + 32), e.seq == 0xFFFF_FFFF ? .erased : (e.crcOK ? .valid : .invalid))
+                add((at + 28)..<(at + 32), e.seqErased ? .erased : (e.crcOK ? .valid : .invalid))
             }
         }
         if let t = l.table {

@@ -237,7 +237,7 @@ enum Modals {
                 out.append([Span("  " + name.padded(to: 7), role: .dim), Span(old, role: .dim), Span(" \(g.arrow) "),
                             Span(new, role: changed ? .changed : .normal, bold: changed), Span(note, role: .dim)])
             }
-            func seqText(_ e: OTAEntry?) -> String { e.map { $0.seq == 0xFFFF_FFFF ? "ffffffff" : String($0.seq) } ?? "?" }
+            func seqText(_ e: OTAEntry?) -> String { e.map { $0.seqErased ? "ffffffff" : String($0.seq) } ?? "?" }
             row("seq", seqText(b), seqText(after), changed: b?.seq != after.seq)
             row("state", b.map { OTAState.name($0.state) } ?? "?", OTAState.name(after.state), changed: b?.state != after.state)
             row("crc", b.map { Hex.padded($0.crc, 8) } ?? "?", Hex.padded(after.crc, 8), changed: b?.crc != after.crc,

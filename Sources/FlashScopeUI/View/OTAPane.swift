@@ -83,7 +83,7 @@ enum OTAPane {
                 buf.drawText(text, x: c.x, y: y, width: w, role: changed ? .changed : role, bold: bold || changed, glyphs: g)
                 y += 1
             }
-            let erasedSeq = e.seq == 0xFFFF_FFFF
+            let erasedSeq = e.seqErased
             cell(erasedSeq ? "ffffffff" : String(e.seq), erasedSeq ? .erased : .normal, changed: changedEntry && before?.seq != e.seq)
             // The full name; a narrow column ends it with an ellipsis rather than cutting it silently.
             let stateName = OTAState.name(e.state)
@@ -129,7 +129,7 @@ enum OTAPane {
                 if !changedEntry {
                     cell("unchanged", .dim)
                 } else if let b = before {
-                    cell(b.isErased ? "erased" : "seq \(b.seq == 0xFFFF_FFFF ? "ffffffff" : String(b.seq)) \(shortState(b.state))", .dim)
+                    cell(b.isErased ? "erased" : "seq \(b.seqErased ? "ffffffff" : String(b.seq)) \(shortState(b.state))", .dim)
                 } else {
                     cell("not in file", .dim)
                 }
