@@ -11,7 +11,8 @@ public enum Report {
         ]
         switch l.kind {
         case .appImage, .bootloaderImage:
-            if let img = l.image { top += imageFields(img, verdict: nil) }
+            // The top level already names the chip (`l.chip` is the image's own); keep one `chip` key.
+            if let img = l.image { top += imageFields(img, verdict: nil).filter { $0.0 != "chip" } }
         case .partitionTable:
             top.append(("partition_table", l.table.map { tableJSON($0) } ?? .null))
             top.append(("partitions", .array(l.partitions.map { partitionJSON($0, inDump: false) })))

@@ -115,3 +115,36 @@ func samplesBootAsDescribed(name: String, rollback: Bool, selected: String, load
     #expect(Array(bin[0xC0..<0xD0]) == [0xEB, 0xEB] + [UInt8](repeating: 0xFF, count: 14))
     #expect(Array(bin[0xD0..<0xE0]) == [0xBF, 0x25, 0x82, 0x2C, 0x0F, 0xA6, 0xD8, 0x64, 0x1B, 0xD9, 0x30, 0x25, 0x1E, 0x06, 0xB4, 0xC4])
 }
+
+/// A JSON object with the same key twice is read differently by different parsers (first or last wins), so
+/// `info --json` must never print one. Walks the report of every sample, of its bare table, its otadata sectors and
+/// its first app, and of a bootloader image.
+@Test func infoJSONHasNoDuplicateKeysInAnyObject() throws {
+    func duplicates(_ j: JSON, at path: String) -> [String] {
+        switch j {
+        case .object(let kv):
+            var seen = Set<String>(), out: [String] = []
+            for (k, v) in kv {
+                if !seen.insert(k).inserted { out.append("\(path).\(k)") }
+                out += duplicates(v, at: "\(path).\(k)")
+            }
+            return out
+        case .array(let a): return a.enumerated().flatMap { duplicates($1, at: "\(path)[\($0)]") }
+        default: return []
+        }
+    }
+    var views: [(String, [UInt8])] = SampleImages.all().map { ($0.name, $0.bytes) }
+    let flash = sample("ota1-active.bin")
+    views.append(("table", Array(flash[0x8000..<0x9000])))
+    views.append(("otadata", Array(flash[0xD000..<0xF000])))
+    views.append(("app", Array(flash[0x10000..<0x20000])))
+    views.append(("bootloader", FlashImageBuilder.bootloader(chip: .esp32c3, flashSize: 4 << 20)))
+    var kinds = Set<String>()
+    for (name, bytes) in views {
+        let l = try FlashLayout.analyze(ByteArray(bytes))
+        kinds.insert(l.kind.rawValue)
+        let found = duplicates(Report.json(l, file: name), at: "$")
+        #expect(found.isEmpty, "\(name): duplicate keys \(found)")
+    }
+    #expect(kinds.count == 5, "every kind of file is walked: \(kinds.sorted())")
+}
