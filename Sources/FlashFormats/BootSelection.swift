@@ -172,6 +172,10 @@ public enum BootChoice: Sendable, Equatable {
     /// Some entry is not "invalid" but none has a correct CRC.
     case noValidEntry(factory: Bool)
     case noOTADataPartition
+    /// `bootloader_utility_load_boot_image` finds no partition to try (no app row, or only empty ones):
+    /// "No bootable app partitions in the partition table", then `bootloader_reset()`. Whatever the
+    /// selection step chose (factory when there is no otadata) names nothing.
+    case noAppPartitions
     case tableRejected(reason: String)
     /// No table found (`covered`: the file holds the bytes where it should be).
     case noTable(covered: Bool)
@@ -191,6 +195,7 @@ public enum BootChoice: Sendable, Equatable {
         case .activeEntry: "active_entry"
         case .noValidEntry: "no_valid_entry"
         case .noOTADataPartition: "no_otadata_partition"
+        case .noAppPartitions: "no_app_partitions"
         case .tableRejected: "table_rejected"
         case .noTable: "no_table"
         case .encrypted: "encrypted"
@@ -201,7 +206,7 @@ public enum BootChoice: Sendable, Equatable {
     /// The bootloader stops before it looks at any app.
     public var stops: Bool {
         switch self {
-        case .otadataTooSmall, .otadataTooLarge, .otadataNotInFile, .tableRejected, .noTable, .encrypted, .bootloaderRefusesChip: true
+        case .otadataTooSmall, .otadataTooLarge, .otadataNotInFile, .tableRejected, .noTable, .encrypted, .bootloaderRefusesChip, .noAppPartitions: true
         default: false
         }
     }
@@ -220,6 +225,7 @@ public enum BootChoice: Sendable, Equatable {
         case .noValidEntry(let factory):
             factory ? "otadata invalid (CRC) → falls back to factory" : "otadata invalid and no factory → tries every partition"
         case .noOTADataPartition: "no otadata partition → factory"
+        case .noAppPartitions: "No bootable app partitions in the partition table: the bootloader resets"
         case .tableRejected(let reason): "bootloader rejects the partition table: \(reason)"
         case .noTable: "no partition table found: the bootloader stops"
         case .encrypted: "the flash looks encrypted: only the device, with its key, can read the table and apps"
@@ -253,6 +259,9 @@ public struct BootDecision: Sendable {
     public var attempts: [BootAttempt] = []
     /// What the bootloader writes to otadata on this boot (rollback builds and the initial-contents case).
     public var writes: [BootloaderWrite] = []
+    /// Set when the bootloader's release is known only as a range and the releases in it decide
+    /// differently: the outcome is then `unknown`.
+    public var releaseDependence: ReleaseDependence?
 
     public init(_ choice: BootChoice) { self.choice = choice }
 
@@ -268,10 +277,11 @@ public struct BootDecision: Sendable {
     /// `loads` when an app verifies and everything tried before it fails on bytes in the file;
     /// `unknown` when the answer depends on bytes the file lacks; else `nothing_loads`.
     public var outcome: BootOutcome {
+        if releaseDependence != nil { return .unknown }
         switch choice {
         case .otadataNotInFile, .encrypted: return .unknown
         case .noTable(let covered): return covered ? .nothingLoads : .unknown
-        case .otadataTooSmall, .otadataTooLarge, .tableRejected, .bootloaderRefusesChip: return .nothingLoads
+        case .otadataTooSmall, .otadataTooLarge, .tableRejected, .bootloaderRefusesChip, .noAppPartitions: return .nothingLoads
         default: break
         }
         if undecidedAttempt != nil { return .unknown }
@@ -280,6 +290,11 @@ public struct BootDecision: Sendable {
 
     /// One line: why this partition.
     public var reason: String {
+        let r = choiceReason
+        return releaseDependence.map { "\(r); \($0)" } ?? r
+    }
+
+    private var choiceReason: String {
         var r = choice.description
         guard !choice.stops, let start = selectedIndex else { return r }
         if let last = attempts.last, let f = last.failure, f.haltsBootloader {
@@ -304,6 +319,7 @@ public struct BootDecision: Sendable {
         case .nothingLoads:
             return choice.stops ? "stops: \(choice.description)" : "selects \(sel); no app verifies, nothing starts"
         case .unknown:
+            if let dep = releaseDependence { return dep.description }
             if let a = undecidedAttempt {
                 let what = a.failure == .absent ? "is not in this dump" : "is cut off by the end of this dump"
                 return "selects \(sel); \(a.partition) \(what), so whether it starts is unknown"
@@ -408,6 +424,8 @@ extension BootDecision {
                 break
             }
         }
+        // Nothing in the order exists: load_boot_image's own error, whatever the selection said.
+        if d.attempts.isEmpty { d.choice = .noAppPartitions }
         return d
     }
 

@@ -99,7 +99,7 @@ public struct BootloaderRules: Sendable, Equatable {
     /// The version the rules follow (the read one, or the default when none was read).
     public let version: IDFVersion
     /// The version as read from the bootloader or given; nil when unknown.
-    public let declared: IDFVersion?
+    public private(set) var declared: IDFVersion?
     public let source: RulesSource
     public let chip: Chip?
 
@@ -274,5 +274,250 @@ public struct BootloaderRules: Sendable, Equatable {
         let min = Self.isSet(r.min) ? Int(r.min) : 0
         let max = Self.isSet(r.max) ? ChipRevision(full: Int(r.max)) : nil
         return RevisionWindow(min: ChipRevision(full: min), max: max, familyMax: Self.familyMaxEfuseBlockRevision(chip))
+    }
+}
+
+// MARK: bootloaders that do not say their release
+
+/// A run of releases with the same bootloader rules ("v5.1–v5.1.6"); `last` nil: this and later
+/// patch releases of the same minor.
+public struct ReleaseSpan: Sendable, Hashable, CustomStringConvertible {
+    public let first: IDFVersion
+    public let last: IDFVersion?
+    public init(_ first: IDFVersion, _ last: IDFVersion?) { self.first = first; self.last = last }
+    public func contains(_ v: IDFVersion) -> Bool { v >= first && (last.map { v <= $0 } ?? (v.major == first.major && v.minor == first.minor)) }
+    public var description: String {
+        guard let last else { return "v\(first)+" }
+        return last == first ? "v\(first)" : "v\(first)–v\(last)"
+    }
+    /// "v4.4.5–v4.4.8, v5.0.1–v5.0.9 and v5.1.7+".
+    public static func list(_ spans: [ReleaseSpan]) -> String {
+        let words = spans.map(\.description)
+        return words.count <= 1 ? words.first ?? "none" : words.dropLast().joined(separator: ", ") + " and " + words.last!
+    }
+}
+
+/// What the bootloader's bytes tell about its release when it has no `esp_bootloader_desc_t`.
+public enum ReleaseEvidence: Sendable, Equatable, CustomStringConvertible {
+    /// No `esp_bootloader_desc_t` (it exists in every bootloader from v5.2).
+    case noBootloaderDescriptor
+    /// ESP-IDF supports this chip from `since` (ESP32-C2 v5.0, ESP32-C6 and ESP32-H2 v5.1).
+    case chipSupported(Chip, since: IDFVersion)
+    /// The header's `min/max_chip_rev_full` are set: the build passed `--min-rev-full/--max-rev-full` to
+    /// esptool elf2image, which ESP-IDF does from v4.4.5 and v5.0.1 (esptool_py/project_include.cmake).
+    case revisionFieldsSet(max: UInt16)
+    /// Neither is set (0 or 0xFFFF): built before v4.4.5, or by v5.0.0.
+    case revisionFieldsUnset
+
+    public var kind: String {
+        switch self {
+        case .noBootloaderDescriptor: "no_bootloader_desc"
+        case .chipSupported: "chip_supported_since"
+        case .revisionFieldsSet: "chip_rev_full_fields_set"
+        case .revisionFieldsUnset: "chip_rev_full_fields_unset"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .noBootloaderDescriptor: "no esp_bootloader_desc_t: built before v5.2"
+        case .chipSupported(let c, let v): "\(c.name) is supported from v\(v)"
+        case .revisionFieldsSet(let max): "header max_chip_rev_full \(ChipRevision(full: Int(max))) is set: built by v4.4.5+ or v5.0.1+"
+        case .revisionFieldsUnset: "header max_chip_rev_full is not set: built before v4.4.5, or by v5.0.0"
+        }
+    }
+}
+
+/// A bootloader rule that moves between releases, as one comparable setting.
+public enum ReleaseRule: String, Sendable, CaseIterable {
+    case flashSizeCode = "flash_size_code"
+    case tableBoundsWrap = "table_bounds_wrap"
+    case rejectsEmptyTable = "rejects_empty_table"
+    case mmuPage = "mmu_page"
+    case mmuPageFromApp = "mmu_page_from_app"
+    case partitionSizeLimit = "partition_size_limit"
+    case fullChipRevisionCheck = "full_chip_revision_check"
+    case efuseBlockRevisionCheck = "efuse_blk_revision_check"
+    case twoMappedSegments = "two_mapped_segments"
+
+    /// The ESP-IDF function that applies the rule.
+    public var function: String {
+        switch self {
+        case .flashSizeCode: "update_flash_config"
+        case .tableBoundsWrap, .rejectsEmptyTable: "esp_partition_table_verify"
+        case .mmuPage, .mmuPageFromApp: "verify_segment_header"
+        case .partitionSizeLimit: "image_load"
+        case .fullChipRevisionCheck: "bootloader_common_check_chip_validity"
+        case .efuseBlockRevisionCheck: "bootloader_common_check_efuse_blk_validity"
+        case .twoMappedSegments: "unpack_load_app"
+        }
+    }
+
+    /// The rule's setting under `r` for a bootloader whose header has `sizeCode` (nil: no bootloader).
+    public func setting(_ r: BootloaderRules, sizeCode: UInt8?) -> Int {
+        func b(_ x: Bool) -> Int { x ? 1 : 0 }
+        switch self {
+        case .flashSizeCode: return sizeCode.map { r.flashSize(code: $0) } ?? 0
+        case .tableBoundsWrap: return b(r.tableBoundsWrap)
+        case .rejectsEmptyTable: return b(r.rejectsEmptyTable)
+        case .mmuPage: return r.bootloaderMMUPage(flashSize: sizeCode.map { r.flashSize(code: $0) })
+        case .mmuPageFromApp: return b(r.readsMMUPageFromApp)
+        case .partitionSizeLimit: return r.partitionSizeLimit ?? 0
+        case .fullChipRevisionCheck: return b(r.checksFullChipRevision)
+        case .efuseBlockRevisionCheck: return b(r.checksEfuseBlockRevision)
+        case .twoMappedSegments: return b(r.requiresTwoMappedSegments)
+        }
+    }
+
+    /// What releases with `setting` do ("checks the eFuse block revision", "reads size code 5 as 32 MB").
+    public func words(setting: Int, sizeCode: UInt8?, plural: Bool) -> String {
+        let s = plural ? "" : "s"
+        let does = setting != 0
+        switch self {
+        case .flashSizeCode: return "read\(s) flash size code \(sizeCode ?? 0) as \(setting >> 20) MB"
+        case .tableBoundsWrap: return does ? "add\(s) offset + size in 32 bits (wraps)" : "compare\(s) size with chip size − offset"
+        case .rejectsEmptyTable: return does ? "reject\(s) an empty table" : "accept\(s) an empty table"
+        case .mmuPage: return "check\(s) alignment against a \(setting >> 10) KiB MMU page"
+        case .mmuPageFromApp: return does ? "take\(s) the MMU page from the app's descriptor" : "use\(s) the bootloader's own MMU page"
+        case .partitionSizeLimit: return setting == 0 ? "allow\(s) partitions above 16 MiB" : "refuse\(s) partitions above \(setting >> 20) MiB"
+        case .fullChipRevisionCheck:
+            return does ? "check\(s) the chip revision window (min/max_chip_rev_full)" : "check\(s) only header byte 14 against the chip revision"
+        case .efuseBlockRevisionCheck: return does ? "check\(s) the eFuse block revision" : "do\(plural ? "" : "es") not check the eFuse block revision"
+        case .twoMappedSegments: return does ? "need\(s) exactly two flash-mapped segments" : "map\(s) any number of flash segments"
+        }
+    }
+}
+
+extension BootloaderRules {
+    /// The runs of releases, v4.4 … v5.1.x, within which no bootloader rule changes: the candidates for
+    /// a bootloader without `esp_bootloader_desc_t` (docs/esp-idf-rules.md lists the boundaries).
+    public static let preDescriptorSpans: [ReleaseSpan] = [
+        ReleaseSpan(IDFVersion(4, 4, 0), IDFVersion(4, 4, 1)), ReleaseSpan(IDFVersion(4, 4, 2), IDFVersion(4, 4, 4)),
+        ReleaseSpan(IDFVersion(4, 4, 5), IDFVersion(4, 4, 8)), ReleaseSpan(IDFVersion(5, 0, 0), IDFVersion(5, 0, 0)),
+        ReleaseSpan(IDFVersion(5, 0, 1), IDFVersion(5, 0, 9)), ReleaseSpan(IDFVersion(5, 1, 0), IDFVersion(5, 1, 6)),
+        ReleaseSpan(IDFVersion(5, 1, 7), nil),
+    ]
+
+    /// First release that supports `chip` among those without a bootloader descriptor (nil: v4.4 or earlier).
+    static func firstRelease(of chip: Chip) -> IDFVersion? {
+        switch chip.id {
+        case Chip.esp32c2.id: IDFVersion(5, 0)
+        case Chip.esp32c6.id, Chip.esp32h2.id: IDFVersion(5, 1)
+        default: nil
+        }
+    }
+
+    /// The releases a bootloader without `esp_bootloader_desc_t` can be from, narrowed by what ESP-IDF
+    /// reliably leaves in its header: the chip (supported from some release on) and whether
+    /// `min/max_chip_rev_full` are set (the build passes them from v4.4.5/v5.0.1).
+    public static func preDescriptorReleases(_ bootloader: AppImage) -> (spans: [ReleaseSpan], evidence: [ReleaseEvidence]) {
+        var spans = preDescriptorSpans
+        var evidence: [ReleaseEvidence] = [.noBootloaderDescriptor]
+        if let chip = bootloader.chip, let since = firstRelease(of: chip) {
+            spans.removeAll { $0.first < since }
+            evidence.append(.chipSupported(chip, since: since))
+        }
+        let full = isSet(bootloader.maxChipRevisionFull) || isSet(bootloader.minChipRevisionFull)
+        let withFields = spans.filter { BootloaderRules(assumed: $0.first, chip: bootloader.chip).checksFullChipRevision == full }
+        if !withFields.isEmpty {
+            spans = withFields
+            evidence.append(full ? .revisionFieldsSet(max: bootloader.maxChipRevisionFull) : .revisionFieldsUnset)
+        }
+        return (spans, evidence)
+    }
+
+    /// Rules of a release assumed (not read) for a bootloader without `esp_bootloader_desc_t`.
+    public init(assumed version: IDFVersion, chip: Chip?) {
+        self.init(version: version, source: .noBootloaderDescriptor, chip: chip)
+        self.declared = nil
+    }
+}
+
+/// What one bootloader release does with an image, for comparing releases.
+public struct BootSummary: Sendable, Equatable {
+    public let outcome: BootOutcome
+    public let choice: String
+    public let selected: String?
+    public let loaded: String?
+    public init(_ d: BootDecision) {
+        outcome = d.outcome; choice = d.choice.kind; selected = d.selected; loaded = d.loaded
+    }
+    public var words: String {
+        switch outcome {
+        case .loads: "starts \(loaded ?? "?")"
+        case .nothingLoads: "nothing starts"
+        case .unknown: "unknown"
+        }
+    }
+}
+
+/// The boot verdict differs between the releases a bootloader may come from (it has no
+/// `esp_bootloader_desc_t`): which rules differ, and what each group of releases does.
+public struct ReleaseDependence: Sendable, Equatable, CustomStringConvertible {
+    public struct Setting: Sendable, Equatable {
+        public let value: Int
+        public let spans: [ReleaseSpan]
+        public let words: String
+    }
+    public struct RuleDifference: Sendable, Equatable {
+        public let rule: ReleaseRule
+        /// The rule's settings, the newest releases' first.
+        public let settings: [Setting]
+        /// "v5.1.7+ checks the eFuse block revision".
+        public var words: String { settings.first.map { "\(ReleaseSpan.list($0.spans)) \($0.words)" } ?? rule.rawValue }
+    }
+    public struct Result: Sendable, Equatable {
+        public let spans: [ReleaseSpan]
+        public let boot: BootSummary
+    }
+    public let rules: [RuleDifference]
+    /// The newest releases' result first.
+    public let results: [Result]
+
+    /// Compares the verdicts of `runs` (one per span, oldest first); nil when all agree.
+    /// - Parameter sizeCode: the bootloader header's flash size code.
+    public static func compare(_ runs: [(span: ReleaseSpan, rules: BootloaderRules, boot: BootSummary)], sizeCode: UInt8?) -> ReleaseDependence? {
+        guard let first = runs.first, runs.contains(where: { $0.boot != first.boot }) else { return nil }
+        let newestFirst = Array(runs.reversed())
+        var results: [Result] = []
+        for run in newestFirst {
+            if let i = results.firstIndex(where: { $0.boot == run.boot }) {
+                results[i] = Result(spans: results[i].spans + [run.span], boot: run.boot)
+            } else {
+                results.append(Result(spans: [run.span], boot: run.boot))
+            }
+        }
+        for i in results.indices { results[i] = Result(spans: results[i].spans.sorted { $0.first < $1.first }, boot: results[i].boot) }
+        // A rule explains the difference when its setting differs between releases whose verdicts differ.
+        var rules: [RuleDifference] = []
+        for rule in ReleaseRule.allCases {
+            let explains = runs.contains { a in
+                runs.contains { b in a.boot != b.boot && rule.setting(a.rules, sizeCode: sizeCode) != rule.setting(b.rules, sizeCode: sizeCode) }
+            }
+            guard explains else { continue }
+            var settings: [Setting] = []
+            for run in newestFirst {
+                let v = rule.setting(run.rules, sizeCode: sizeCode)
+                if let i = settings.firstIndex(where: { $0.value == v }) {
+                    settings[i] = Setting(value: v, spans: settings[i].spans + [run.span], words: settings[i].words)
+                } else {
+                    settings.append(Setting(value: v, spans: [run.span], words: ""))
+                }
+            }
+            settings = settings.map { s in
+                let spans = s.spans.sorted { $0.first < $1.first }
+                return Setting(value: s.value, spans: spans, words: rule.words(setting: s.value, sizeCode: sizeCode, plural: spans.count > 1))
+            }
+            rules.append(RuleDifference(rule: rule, settings: settings))
+        }
+        return ReleaseDependence(rules: rules, results: results)
+    }
+
+    /// "depends on the bootloader's release: v5.1.7+ checks the eFuse block revision (v5.1.7+: nothing
+    /// starts; v4.4.5–v4.4.8 and v5.1–v5.1.6: starts factory)".
+    public var description: String {
+        let why = rules.isEmpty ? "its rules differ" : rules.map(\.words).joined(separator: "; ")
+        let what = results.map { "\(ReleaseSpan.list($0.spans)): \($0.boot.words)" }.joined(separator: "; ")
+        return "depends on the bootloader's release: \(why) (\(what))"
     }
 }

@@ -123,6 +123,8 @@ public struct FlashLayout: Sendable {
     public var appView: AppTableView?
     /// A chip revision window the bootloader's own header needs (when no revision was given).
     public var bootloaderRequirement: RevisionRequirement?
+    /// For a bootloader without `esp_bootloader_desc_t`: the releases it can be from (FlashLayout+Releases.swift).
+    public var releases: BootloaderReleases?
     /// Where the app's and the bootloader's views of the table differ.
     public var viewDifferences: [TableViewDifference] = []
     /// The inputs every image verdict uses (info, stage, set-boot, TUI).
@@ -186,6 +188,7 @@ extension FlashLayout {
             layout.diagnostics = o.diagnostics
         case .flashImage:
             analyzeFlash(source, digests: digests, into: &layout)
+            compareReleases(source, digests: digests, into: &layout)
         }
         return layout
     }
@@ -254,7 +257,8 @@ extension FlashLayout {
         }
     }
 
-    static func analyzeFlash(_ s: some ByteSource, digests: any DigestProvider, into layout: inout FlashLayout) {
+    /// - Parameter bootOnly: stop after the boot decision (the other releases' verdicts in FlashLayout+Releases.swift).
+    static func analyzeFlash(_ s: some ByteSource, digests: any DigestProvider, into layout: inout FlashLayout, bootOnly: Bool = false) {
         var diags: [Diagnostic] = []
         let found = findBootloader(s)
         let tableOffset = layout.options.tableOffset ?? findTable(s, from: (found?.offset ?? 0) + 0x1000)
@@ -357,6 +361,7 @@ extension FlashLayout {
             }
         }
 
+        if bootOnly { return }
         // Stray otadata-like sectors outside known partitions (stale, or readable next to ciphertext).
         layout.strayOTA = strayOTAEntries(s, known: layout.partitions.map { Int($0.entry.offset)..<Int($0.entry.end) } + [tableOffset.map { $0..<($0 + 0x1000) } ?? 0..<0])
         if layout.bootloader == nil && layout.table == nil, let enc = encryptionHint(s) {
@@ -377,7 +382,9 @@ extension FlashLayout {
         if let v = options.bootloaderIDF { return BootloaderRules(version: v, source: .option, chip: chip) }
         guard let bootloader else { return BootloaderRules(version: nil, source: .unknown, chip: chip) }
         guard let desc = bootloader.bootloaderDescriptor else {
-            return BootloaderRules(version: nil, source: .noBootloaderDescriptor, chip: chip)
+            // The newest release it can be from; the others are compared afterwards (FlashLayout+Releases.swift).
+            let newest = BootloaderRules.preDescriptorReleases(bootloader).spans.last?.first ?? BootloaderRules.preDescriptorVersion
+            return BootloaderRules(assumed: newest, chip: chip)
         }
         let v = IDFVersion(parsing: desc.idfVersion)
         return BootloaderRules(version: v, source: v == nil ? .unknown : .bootloaderDescriptor, chip: chip)

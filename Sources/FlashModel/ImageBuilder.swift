@@ -17,6 +17,8 @@ public struct FlashImageBuilder: Sendable {
     public var bootloaderIDF: String? = "v5.5.1"
     /// The bootloader header's flash size code, when it should differ from `flashSize`.
     public var bootloaderSizeCode: UInt8?
+    /// The bootloader header's `max_chip_rev_full` (ESP-IDF sets it from v4.4.5/v5.0.1; 0xFFFF: not set).
+    public var bootloaderMaxChipRevisionFull: UInt16 = 0xFFFF
 
     public init(chip: Chip = .esp32, flashSize: Int = 4 << 20, tableOffset: Int = defaultPartitionTableOffset,
                 partitions: [PartitionEntry]) {
@@ -61,8 +63,10 @@ public struct FlashImageBuilder: Sendable {
     }
 
     /// A second-stage bootloader image for the chip: RAM-only segments, `esp_bootloader_desc_t` first.
-    public static func bootloader(chip: Chip, flashSize: Int, idf: String? = "v5.5.1", sizeCode: UInt8? = nil) -> [UInt8] {
+    public static func bootloader(chip: Chip, flashSize: Int, idf: String? = "v5.5.1", sizeCode: UInt8? = nil,
+                                  maxChipRevisionFull: UInt16 = 0xFFFF) -> [UInt8] {
         var b = AppImageBuilder(chip: chip)
+        b.maxChipRevisionFull = maxChipRevisionFull
         let sizeCode = sizeCode ?? UInt8(max(0, min(7, (flashSize >> 20).trailingZeroBitCount)))
         b.flashSizeFreqByte = (sizeCode & 0x0F) << 4
         let (dram, iram): (UInt32, UInt32) = switch chip.id {
@@ -89,7 +93,8 @@ public struct FlashImageBuilder: Sendable {
             out.replaceSubrange(at..<(at + n), with: bytes[0..<n])
         }
         if includeBootloader {
-            put(Self.bootloader(chip: chip, flashSize: flashSize, idf: bootloaderIDF, sizeCode: bootloaderSizeCode), chip.bootloaderOffset)
+            put(Self.bootloader(chip: chip, flashSize: flashSize, idf: bootloaderIDF, sizeCode: bootloaderSizeCode,
+                                maxChipRevisionFull: bootloaderMaxChipRevisionFull), chip.bootloaderOffset)
         }
         put(PartitionTable.encode(partitions), tableOffset)
         for c in contents { put(c.bytes, c.offset) }

@@ -22,6 +22,31 @@ extension Report {
             ("efuse_blk_revision", .opt(l.options.efuseBlockRevision?.description)),
             ("app_table_md5", .bool(l.options.appTableMD5)),
             ("bootloader_needs", .opt(l.bootloaderRequirement?.words)),
+            ("bootloader_releases", l.releases.map { r in .array(r.spans.map { .string($0.description) }) } ?? .null),
+            ("release_evidence", l.releases.map { r in
+                .array(r.evidence.map { .object([("kind", .string($0.kind)), ("message", .string($0.description))]) })
+            } ?? .null),
+            ("release_dependent", .opt(l.releases.map { $0.dependence != nil })),
+        ])
+    }
+
+    /// `boot.depends_on_release`: the rules that differ between the releases the bootloader can be from,
+    /// and what each group of releases does.
+    static func releaseDependenceJSON(_ d: ReleaseDependence?) -> JSON {
+        guard let d else { return .null }
+        return .object([
+            ("message", .string(d.description)),
+            ("rules", .array(d.rules.map { r in
+                .object([("rule", .string(r.rule.rawValue)), ("function", .string(r.rule.function)), ("message", .string(r.words)),
+                         ("settings", .array(r.settings.map { s in
+                             .object([("releases", .array(s.spans.map { .string($0.description) })), ("value", .num(s.value)),
+                                      ("message", .string(s.words))])
+                         }))])
+            })),
+            ("results", .array(d.results.map { res in
+                .object([("releases", .array(res.spans.map { .string($0.description) })), ("outcome", .string(res.boot.outcome.rawValue)),
+                         ("choice", .string(res.boot.choice)), ("selected", .opt(res.boot.selected)), ("loaded", .opt(res.boot.loaded))])
+            })),
         ])
     }
 

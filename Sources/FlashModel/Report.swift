@@ -208,7 +208,7 @@ public enum Report {
     static func bootJSON(_ b: BootDecision) -> JSON {
         .object([
             ("selected", .opt(b.selected)), ("loaded", .opt(b.loaded)), ("outcome", .string(b.outcome.rawValue)),
-            ("reason", .string(b.reason)), ("choice", .string(b.choice.kind)),
+            ("reason", .string(b.reason)), ("choice", .string(b.choice.kind)), ("depends_on_release", releaseDependenceJSON(b.releaseDependence)),
             ("selected_index", .opt(b.selectedIndex)), ("loaded_index", .opt(b.loadedIndex)),
             ("active_sector", .opt(b.activeSector)),
             ("attempts", .array(b.attempts.map { a in

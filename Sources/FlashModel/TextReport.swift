@@ -121,6 +121,10 @@ public struct TextReport {
         case .unknown: "assumed: no bootloader version could be read"
         }
         var parts = ["ESP-IDF \(r.version) bootloader (\(why))"]
+        if let rel = l.releases {
+            let verdict = rel.dependence == nil ? "the same verdict for all" : "verdicts differ"
+            parts[0] = "ESP-IDF \(ReleaseSpan.list(rel.spans)) bootloader (\(rel.evidence.map(\.description).joined(separator: "; ")); \(verdict))"
+        }
         if let size = l.bootloaderFlashSize { parts.append("flash \(Self.size(size))") }
         parts.append(l.options.chipRevision.map { "chip \($0)" } ?? "any chip revision")
         if let e = l.options.efuseBlockRevision { parts.append("eFuse block \(e)") }

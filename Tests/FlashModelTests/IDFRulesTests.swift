@@ -49,7 +49,9 @@ private func factoryOnly(_ chip: Chip, factoryAt: UInt32 = 0x10000, size: UInt32
     #expect(o.rules.source == .option && o.rules.version == IDFVersion(4, 4))
     b.bootloaderIDF = nil
     let old = try analyze(b)
-    #expect(old.rules.source == .noBootloaderDescriptor && old.rules.version == BootloaderRules.preDescriptorVersion && old.rules.declared == nil)
+    // No descriptor and no revision fields: v4.4.0–v4.4.4 or v5.0.0; the newest is applied, the others compared.
+    #expect(old.rules.source == .noBootloaderDescriptor && old.rules.version == IDFVersion(5, 0) && old.rules.declared == nil)
+    #expect(old.releases?.spans.count == 3 && old.boot?.releaseDependence == nil)
     let json = Report.json(l, file: "x")["rules"]?.serialized(pretty: false) ?? ""
     #expect(json.contains("\"bootloader_idf\":\"5.3.2\"") && json.contains("\"source\":\"bootloader_desc\""))
 }
@@ -420,4 +422,30 @@ private func stdImage(_ chip: Chip, idf: String, table: [UInt8], seq: UInt32?) -
     #expect(v11.boot?.outcome == .nothingLoads)
     // No revision given: no C3 meets it.
     #expect(try FlashLayout.analyze(ByteArray(bytes)).boot?.outcome == .nothingLoads)
+}
+
+// MARK: bootloader_utility_load_boot_image
+
+@Test func bootloaderUtilityLoadBootImage_noAppPartitionsIsItsOwnErrorUpToV544() throws {
+    // Empty table: v4.4.8 … v5.4.4 accept it; get_selected_boot_partition returns the factory index (no
+    // otadata, silently), then load_boot_image finds nothing to try: "No bootable app partitions in the
+    // partition table" and a reset. v5.5+ rejects the table first.
+    let empty = [UInt8](repeating: 0xFF, count: 0xC00)
+    for idf in ["v4.4.8", "v5.4.4"] {
+        let l = try analyze(stdImage(.esp32c3, idf: idf, table: empty, seq: nil))
+        let boot = try #require(l.boot)
+        #expect(boot.choice == .noAppPartitions && boot.outcome == .nothingLoads && boot.attempts.isEmpty, "\(idf)")
+        #expect(boot.reason == "No bootable app partitions in the partition table: the bootloader resets")
+        let json = Report.json(l, file: "x")["boot"]?.serialized(pretty: false) ?? ""
+        #expect(json.contains("\"choice\":\"no_app_partitions\""))
+    }
+    #expect(try analyze(stdImage(.esp32c3, idf: "v5.5.1", table: empty, seq: nil)).boot?.choice.kind == "table_rejected")
+    // otadata present, no app row at all: "No factory image, trying OTA 0" names nothing either.
+    var b = FlashImageBuilder(chip: .esp32c3, partitions: Array(stdRows()[0..<3]))
+    b.bootloaderIDF = "v5.1.7"
+    #expect(try analyze(b).boot?.choice == .noAppPartitions)
+    // A factory row of size 0 is skipped as well (try_load_partition: zero-length partition).
+    var zero = FlashImageBuilder(chip: .esp32c3, partitions: [PartitionEntry(name: "factory", type: 0, subtype: 0, offset: 0x10000, size: 0)])
+    zero.bootloaderIDF = "v6.0.2"
+    #expect(try analyze(zero).boot?.choice == .noAppPartitions)
 }

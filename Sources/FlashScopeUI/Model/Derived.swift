@@ -115,7 +115,7 @@ enum Derived {
         case .noOTAApps: return "no OTA app partitions"
         case .noOTADataPartition: return "no otadata partition"
         case .otadataNotInFile: return "otadata is not in this dump"
-        case .otadataTooSmall, .otadataTooLarge, .tableRejected, .noTable, .encrypted, .bootloaderRefusesChip: return b.choice.description
+        case .otadataTooSmall, .otadataTooLarge, .tableRejected, .noTable, .encrypted, .bootloaderRefusesChip, .noAppPartitions: return b.choice.description
         }
     }
 
