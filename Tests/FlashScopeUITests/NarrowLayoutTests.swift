@@ -118,4 +118,34 @@ struct NarrowLayoutTests {
         p.press(.enter)
         assertSnapshot(p.screen, named: "tiny-hex-40x12")
     }
+
+    @Test("40×12 and 60×20: the integrity pane wraps its checks instead of cutting them", arguments: [(40, 12), (60, 20), (40, 30)])
+    func integrityWraps(size: (Int, Int)) throws {
+        let p = try Fixtures.program("ota1-active.bin", width: size.0, height: size.1)
+        for _ in 0..<4 where p.state.focus != .integrity { p.press(.tab) }
+        #expect(p.state.focus == .integrity)
+        let lines = Self.paneLines(p).dropFirst(4).dropLast()
+        for line in lines {
+            #expect(line.last(where: { $0 != " " }) != "…", "cut at \(size.0)×\(size.1): \(line)\n\(p.text)")
+        }
+        let text = lines.joined(separator: "\n")
+        #expect(text.contains("MD5"), "\(p.text)")
+        #expect(text.contains("✓"), "\(p.text)")
+    }
+
+    @Test("a flash image without otadata does not offer commit (esp_ota_set_boot_partition: ESP_ERR_NOT_FOUND)")
+    func noCommitHintWithoutOTAData() throws {
+        var f = FlashImageBuilder(flashSize: 0x200000, partitions: [
+            PartitionEntry(name: "nvs", type: 1, subtype: 0x02, offset: 0x9000, size: 0x6000),
+            PartitionEntry(name: "phy_init", type: 1, subtype: 0x01, offset: 0xF000, size: 0x1000),
+            PartitionEntry(name: "factory", type: 0, subtype: 0x00, offset: 0x10000, size: 0x100000),
+        ])
+        f.app("factory", AppImageBuilder.smallApp(chip: .esp32, project: "p", version: "1", seed: 1, appendHash: true))
+        let state = try AppState(document: FlashDocument(bytes: f.bytes()), displayName: "f.bin", width: 80, height: 24)
+        let p = Program(state: state)
+        let hints = KeyMap.hints(p.state).map(\.label)
+        #expect(!hints.contains("commit"), "\(hints)")
+        let withOTA = try Fixtures.program("fresh-two-ota.bin")
+        #expect(KeyMap.hints(withOTA.state).map(\.label).contains("commit"))
+    }
 }

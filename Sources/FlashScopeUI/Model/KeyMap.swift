@@ -222,8 +222,10 @@ public enum KeyMap {
     static func meaningful(_ c: Command, _ s: AppState) -> Bool {
         let flash = s.layout.kind == .flashImage
         switch c {
-        case .stage, .commit, .simulateBoot: return flash && s.hasPartitions
-        case .markValid, .markInvalid, .eraseOTAData, .eraseLastBootApp, .toggleRollback:
+        case .stage, .simulateBoot: return flash && s.hasPartitions
+        // esp_ota_set_boot_partition needs an otadata partition (ESP_ERR_NOT_FOUND without one).
+        case .commit,
+             .markValid, .markInvalid, .eraseOTAData, .eraseLastBootApp, .toggleRollback:
             return flash && s.layout.otadataPartition != nil
         case .toggleIDF: return flash && s.layout.otadataPartition != nil
         case .fixCRC:
