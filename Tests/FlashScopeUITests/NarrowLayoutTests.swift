@@ -148,4 +148,17 @@ struct NarrowLayoutTests {
         let withOTA = try Fixtures.program("fresh-two-ota.bin")
         #expect(KeyMap.hints(withOTA.state).map(\.label).contains("commit"))
     }
+
+    @Test("200×60: the detail pane is wide enough for whole digests and shows them; 80×24 keeps them short")
+    func wideDetailDigests() throws {
+        let p = try Fixtures.program("ota1-active.bin", width: 200, height: 60)
+        let img = try #require(p.state.layout.app(named: "ota_1")?.image)
+        let sha = Hex.bytes(try #require(img.sha256Computed))
+        let elf = Hex.bytes(try #require(img.appDescriptor?.elfSHA256))
+        let detail = p.screen.lines().map { String(Array($0).prefix(120)) }.joined(separator: "\n")
+        #expect(detail.contains(sha), "\(p.text)")
+        #expect(detail.contains(elf), "\(p.text)")
+        let small = try Fixtures.program("ota1-active.bin")
+        #expect(!small.text.contains(sha) && small.text.contains(String(sha.prefix(8)) + "…"))
+    }
 }
