@@ -218,15 +218,20 @@ public enum KeyMap {
     }
 
     /// Whether a command means something for this file: OTA commands and the rollback / IDF settings
-    /// need a flash image with otadata, fix CRC needs otadata, undo an edit, redo an undone one.
+    /// need a flash image with otadata, fix CRC needs a wrong otadata CRC, undo an edit, redo an undone one.
     static func meaningful(_ c: Command, _ s: AppState) -> Bool {
         let flash = s.layout.kind == .flashImage
         switch c {
-        case .stage, .commit, .simulateBoot: return flash && s.hasPartitions
-        case .markValid, .markInvalid, .eraseOTAData, .eraseLastBootApp, .toggleRollback:
+        case .stage, .simulateBoot: return flash && s.hasPartitions
+        // esp_ota_set_boot_partition needs an otadata partition (ESP_ERR_NOT_FOUND without one).
+        case .commit,
+             .markValid, .markInvalid, .eraseOTAData, .eraseLastBootApp, .toggleRollback:
             return flash && s.layout.otadataPartition != nil
         case .toggleIDF: return flash && s.layout.otadataPartition != nil
-        case .fixCRC: return s.layout.otadata != nil
+        case .fixCRC:
+            // Offered only where there is a wrong CRC to fix (the key still explains itself elsewhere).
+            guard let e = Derived.entry(s.layout, Update.fixCRCSector(s)) else { return false }
+            return !e.isErased && !e.seqErased && !e.crcOK
         case .undo: return s.document.canUndo || s.hex.editing
         case .redo: return s.document.canRedo
         default: return true

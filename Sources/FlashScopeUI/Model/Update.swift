@@ -258,16 +258,21 @@ public enum Update {
     static func moveHex(_ s: inout AppState, _ c: Command) {
         let n = s.document.count
         guard n > 0 else { return }
-        let rows = Layout.compute(width: s.width, height: s.height, state: s).hexRows
+        let layout = Layout.compute(width: s.width, height: s.height, state: s)
+        let rows = layout.hexRows
+        // A narrow pane shows a 16-byte line as rows of `per` bytes: ↑/↓ move a row of those.
+        let per = layout.hexBytesPerRow
         var view = HexView(doc: s.document, runs: s.runs, cursor: s.hex.cursor)
         let col = s.hex.cursor % HexView.rowSize
         var cursor = s.hex.cursor
         var top = s.hex.top
         switch c {
         case .up:
-            if let p = view.previousDataLine(before: view.line(at: cursor).start) { cursor = min(n - 1, p + col) }
+            if col >= per { cursor -= per }
+            else if let p = view.previousDataLine(before: view.line(at: cursor).start) { cursor = min(n - 1, p + HexView.rowSize - per + col) }
         case .down:
-            if let d = view.nextDataLine(after: view.line(at: cursor).end) { cursor = min(n - 1, d + col) }
+            if col + per < HexView.rowSize, cursor + per < n { cursor += per }
+            else if let d = view.nextDataLine(after: view.line(at: cursor).end) { cursor = min(n - 1, d + col % per) }
         case .left:
             if col > 0 { cursor -= 1 }
             else if let p = view.previousDataLine(before: view.line(at: cursor).start) { cursor = min(n - 1, p + HexView.rowSize - 1) }
@@ -390,11 +395,8 @@ public enum Update {
         }
         if let h = l.hex, h.contains(x: x, y: y) {
             setFocus(&s, .hex)
-            let view = HexView(doc: s.document, runs: s.runs, cursor: s.hex.cursor)
-            let lines = view.lines(from: s.hex.top, count: h.height)
-            let row = y - h.y
-            if row < lines.count, !lines[row].isCollapsed, let col = HexPane.byteColumn(x - h.x) {
-                s.hex.cursor = min(s.document.count - 1, lines[row].start + col)
+            if let at = HexPane.offset(s, h, x: x, y: y) {
+                s.hex.cursor = min(s.document.count - 1, at)
                 s.hex.pendingNibble = nil
                 selectPartitionUnderCursor(&s)
             }

@@ -61,7 +61,7 @@ enum DetailPane {
         let g = s.glyphs
         let dot = " \(g.middleDot) "
         guard let p = s.selectedPartition else {
-            if let img = s.layout.image { return imageLines(s, img, partitionSize: nil) }
+            if let img = s.layout.image { return imageLines(s, img, partitionSize: nil, width: width) }
             if s.layout.kind == .flashImage, s.layout.encryption != nil || !s.layout.strayOTA.isEmpty { return encryptedLines(s) }
             return [[Span("no partition selected", role: .dim)]]
         }
@@ -104,7 +104,7 @@ enum DetailPane {
             case .noImage(let m):
                 out.append([Span("no app image: first byte \(Hex.short(m)), an image starts with 0xe9", role: .warning)])
             case .image(let img):
-                out += imageLines(s, img, partitionSize: Int(e.size))
+                out += imageLines(s, img, partitionSize: Int(e.size), width: width)
                 out.append(a.verdict.bootable
                     ? [Span("\(g.check) the bootloader would start this image", role: .valid)]
                     : [Span("\(g.crossMark) not bootable: \(a.verdict.problem ?? "")", role: .invalid, bold: true)])
@@ -161,14 +161,19 @@ enum DetailPane {
         return out
     }
 
-    static func imageLines(_ s: AppState, _ img: AppImage, partitionSize: Int?) -> [[Span]] {
+    /// - Parameter width: The pane's width: from 110 columns digests are shown whole (a wide terminal
+    ///   has the room), else as their first bytes.
+    static func imageLines(_ s: AppState, _ img: AppImage, partitionSize: Int?, width: Int = 0) -> [[Span]] {
         let g = s.glyphs
+        func digest(_ d: [UInt8], short n: Int, room: Int = 110) -> String {
+            width >= room ? Hex.bytes(d) : "\(Hex.bytes(Array(d.prefix(n))))\(g.ellipsis)"
+        }
         let dot = " \(g.middleDot) "
         var out: [[Span]] = []
         if let d = img.appDescriptor {
             out.append([Span("\"\(d.projectName)\" \(d.version)", role: .accent, bold: true), Span(dot + "ESP-IDF \(d.idfVersion)"),
                         Span(dot + "secure_version \(d.secureVersion)", role: .dim)])
-            out.append([Span("built \(d.date) \(d.time)"), Span(dot + "ELF SHA-256 \(Hex.bytes(Array(d.elfSHA256.prefix(6))))\(g.ellipsis)", role: .dim)])
+            out.append([Span("built \(d.date) \(d.time)"), Span(dot + "ELF SHA-256 \(digest(Array(d.elfSHA256), short: 6))", role: .dim)])
         }
         if let b = img.bootloaderDescriptor {
             out.append([Span("bootloader v\(b.version)", role: .accent), Span(dot + "ESP-IDF \(b.idfVersion)"), Span(dot + "built \(b.dateTime)", role: .dim)])
@@ -191,8 +196,8 @@ enum DetailPane {
         if img.hashAppended {
             integ.append(Span(dot + "SHA-256 "))
             if let st = img.sha256Stored, let c = img.sha256Computed {
-                integ += st == c ? [Span("\(Hex.bytes(Array(st.prefix(4))))\(g.ellipsis) \(g.check)", role: .valid)]
-                                 : [Span("\(Hex.bytes(Array(st.prefix(4))))\(g.ellipsis) \(g.notEqual) \(Hex.bytes(Array(c.prefix(4))))\(g.ellipsis) \(g.crossMark)", role: .invalid, bold: true)]
+                integ += st == c ? [Span("\(digest(Array(st), short: 4)) \(g.check)", role: .valid)]
+                                 : [Span("\(digest(Array(st), short: 4, room: 170)) \(g.notEqual) \(digest(Array(c), short: 4, room: 170)) \(g.crossMark)", role: .invalid, bold: true)]
             } else { integ.append(Span("not readable", role: .warning)) }
         } else {
             integ.append(Span(dot + "no SHA-256 appended", role: .dim))

@@ -26,16 +26,69 @@ enum HexPane {
         return t
     }
 
-    /// Column of byte `i` (0–15) in the hex area.
+    /// Column of byte `i` (0–15, or 0–7 / 0–3 on a narrow pane) in the hex area.
     static func hexColumn(_ i: Int) -> Int { 11 + 3 * i + (i >= 8 ? 1 : 0) }
     static let offsetColumn = 1
-    static let asciiColumn = 62
+    /// Column of the ASCII area for `perRow` bytes a row (62 for 16): after the hex and a bar.
+    static func asciiColumn(_ perRow: Int) -> Int { hexColumn(perRow - 1) + 5 }
 
-    /// The byte under pane column `x`, in the hex or the ASCII area.
-    static func byteColumn(_ x: Int) -> Int? {
-        for i in 0..<16 where x >= hexColumn(i) && x < hexColumn(i) + 2 { return i }
-        if x >= asciiColumn, x < asciiColumn + 16 { return x - asciiColumn }
+    /// Bytes a display row shows in a pane `width` columns wide: 16, or 8 or 4 on a narrow pane, so
+    /// that no byte is cut (a 16-byte line of the hex view then takes 2 or 4 display rows).
+    static func bytesPerRow(width: Int) -> Int {
+        if width >= hexColumn(15) + 2 { return 16 }
+        if width >= hexColumn(7) + 2 { return 8 }
+        return 4
+    }
+
+    /// Display rows one 16-byte line of the hex view takes in a pane `width` columns wide.
+    static func rowsPerLine(width: Int) -> Int { HexView.rowSize / bytesPerRow(width: width) }
+
+    /// The ASCII column is shown when it fits whole.
+    static func showsASCII(width: Int) -> Bool {
+        let k = bytesPerRow(width: width)
+        return width >= asciiColumn(k) + k
+    }
+
+    /// The byte at pane column `x` of a row of `perRow` bytes, in the hex or the ASCII area.
+    static func byteColumn(_ x: Int, perRow: Int = 16) -> Int? {
+        for i in 0..<perRow where x >= hexColumn(i) && x < hexColumn(i) + 2 { return i }
+        if x >= asciiColumn(perRow), x < asciiColumn(perRow) + perRow { return x - asciiColumn(perRow) }
         return nil
+    }
+
+    /// A display row: the bytes `start..<end` of a data line, or a collapsed line.
+    struct Row { var line: HexView.Line; var start: Int; var end: Int }
+
+    /// The display rows of the pane `rect`, top to bottom (a data line splits into rows of
+    /// ``bytesPerRow(width:)`` bytes; a collapsed line is one row).
+    static func rows(_ s: AppState, _ rect: Rect) -> [Row] {
+        guard s.document.count > 0, rect.height > 0 else { return [] }
+        let view = HexView(doc: s.document, runs: s.runs, cursor: s.hex.cursor)
+        let k = bytesPerRow(width: rect.width)
+        var out: [Row] = []
+        for line in view.lines(from: s.hex.top, count: rect.height) {
+            if line.isCollapsed {
+                out.append(Row(line: line, start: line.start, end: line.end))
+            } else {
+                var at = line.start
+                repeat {
+                    out.append(Row(line: line, start: at, end: min(line.end, at + k)))
+                    at += k
+                } while at < line.end && out.count < rect.height
+            }
+            if out.count >= rect.height { break }
+        }
+        return Array(out.prefix(rect.height))
+    }
+
+    /// The byte under a click at (`x`, `y`) on the pane `rect`, if any.
+    static func offset(_ s: AppState, _ rect: Rect, x: Int, y: Int) -> Int? {
+        let rows = rows(s, rect)
+        let i = y - rect.y
+        guard rows.indices.contains(i), !rows[i].line.isCollapsed,
+              let col = byteColumn(x - rect.x, perRow: bytesPerRow(width: rect.width)) else { return nil }
+        let at = rows[i].start + col
+        return at < rows[i].end ? at : nil
     }
 
     static func draw(_ buf: inout ScreenBuffer, _ s: AppState, _ rect: Rect) {
@@ -45,29 +98,31 @@ enum HexPane {
             buf.drawText("empty file", x: rect.x + 1, y: rect.y, width: rect.width - 1, role: .dim, glyphs: g)
             return
         }
-        let view = HexView(doc: doc, runs: s.runs, cursor: s.hex.cursor)
-        let lines = view.lines(from: s.hex.top, count: rect.height)
-        let showASCII = rect.width >= asciiColumn + 16
-        let visible = (lines.first?.start ?? 0)..<(lines.last?.end ?? 0)
+        let rows = rows(s, rect)
+        let k = bytesPerRow(width: rect.width)
+        let showASCII = showsASCII(width: rect.width)
+        let ascii = asciiColumn(k)
+        let visible = (rows.first?.start ?? 0)..<(rows.last?.end ?? 0)
         let marks = annotations(s, in: visible)
-        for (i, line) in lines.enumerated() {
+        let cursorRow = s.hex.cursor / k * k
+        for (i, row) in rows.enumerated() {
             let y = rect.y + i
-            if line.isCollapsed {
-                drawCollapsed(&buf, s, line, x: rect.x, y: y, width: rect.width)
+            if row.line.isCollapsed {
+                drawCollapsed(&buf, s, row.line, x: rect.x, y: y, width: rect.width)
                 continue
             }
-            let bytes = doc.bytes(line.start..<min(line.end, line.start + 16))
+            let bytes = doc.bytes(row.start..<row.end)
             // Marked: bytes that differ from what was last saved (the input before any save).
-            let rowChanged = s.mayBeUnsaved(line.start) || s.mayBeUnsaved(line.start + 15)
-            buf.put(Hex.padded(line.start, 8), x: rect.x + offsetColumn, y: y, role: line.start == s.hex.cursor / 16 * 16 ? .accent : .dim)
-            if rowChanged, (0..<bytes.count).contains(where: { s.savedByte(at: line.start + $0) != bytes[$0] }) {
+            let rowChanged = s.mayBeUnsaved(row.start) || s.mayBeUnsaved(row.end - 1)
+            buf.put(Hex.padded(row.start, 8), x: rect.x + offsetColumn, y: y, role: row.start == cursorRow ? .accent : .dim)
+            if rowChanged, (0..<bytes.count).contains(where: { s.savedByte(at: row.start + $0) != bytes[$0] }) {
                 buf.put(String(g.changedMark), x: rect.x, y: y, role: .staged)
             }
             if showASCII {
-                buf.put(String(g.box.vertical), x: rect.x + asciiColumn - 1, y: y, role: .border)
+                buf.put(String(g.box.vertical), x: rect.x + ascii - 1, y: y, role: .border)
             }
             for (j, b) in bytes.enumerated() {
-                let offset = line.start + j
+                let offset = row.start + j
                 let isCursor = offset == s.hex.cursor
                 let staged = rowChanged && s.savedByte(at: offset) != b
                 let mark = marks.first { $0.range.contains(offset) }?.role
@@ -81,7 +136,7 @@ enum HexPane {
                 if isCursor, let hi = s.hex.pendingNibble { text = Hex.padded(hi, 1) + "_" }
                 buf.put(text, x: rect.x + hexColumn(j), y: y, role: role, bold: bold)
                 if showASCII {
-                    buf.put(String(asciiChar(b, g)), x: rect.x + asciiColumn + j, y: y, role: isCursor ? .selected : (staged ? .staged : byteRole(b)))
+                    buf.put(String(asciiChar(b, g)), x: rect.x + ascii + j, y: y, role: isCursor ? .selected : (staged ? .staged : byteRole(b)))
                 }
             }
         }

@@ -18,19 +18,22 @@ enum IntegrityPane {
     static func draw(_ buf: inout ScreenBuffer, _ s: AppState, _ rect: Rect, wide: Bool) {
         let g = s.glyphs
         var lines: [[Span]] = []
-        let labelWidth = min(22, max(12, groups(s).map { $0[0].label.count }.max() ?? 12) + 1)
+        // A narrow pane (one pane at a time below 80 columns) gives the labels no column of their own
+        // and shortens digests further; every line wraps rather than being cut.
+        let narrow = rect.width < 60
+        let labelWidth = narrow ? 0 : min(22, max(12, groups(s).map { $0[0].label.count }.max() ?? 12) + 1)
         for group in groups(s) {
-            var spans: [Span] = [Span(group[0].label.padded(to: labelWidth), role: .header)]
+            var spans: [Span] = [Span(group[0].label.padded(to: max(labelWidth, group[0].label.count + 1)), role: .header)]
             for (i, c) in group.enumerated() {
                 if i > 0 { spans.append(Span(" \(g.middleDot) ", role: .dim)) }
                 // Whole digests when the pane has the room for stored = computed side by side.
-                spans += checkSpans(c, g, digestWidth: wide ? (rect.width >= 2 * 64 + labelWidth + 24 ? 64 : 16) : 12)
+                spans += checkSpans(c, g, digestWidth: narrow ? 9 : wide ? (rect.width >= 2 * 64 + labelWidth + 24 ? 64 : 16) : 12)
             }
             lines.append(spans)
         }
         // What gen_esp32part would refuse to build (the same findings `info` prints).
         for f in s.layout.table?.toolFindings ?? [] {
-            lines.append([Span("gen_esp32part".padded(to: labelWidth), role: .header), Span("\(g.crossMark) \(f)", role: .invalid)])
+            lines.append([Span("gen_esp32part".padded(to: max(labelWidth, 14)), role: .header), Span("\(g.crossMark) \(f)", role: .invalid)])
         }
         if let crc = Derived.regionCRC(s) {
             var spans: [Span] = [Span(crc.label.padded(to: max(labelWidth, crc.label.count + 1)), role: .header)]
@@ -54,27 +57,21 @@ enum IntegrityPane {
         }
         if let enc = s.layout.encryption {
             let ranges = enc.highEntropy.prefix(3).map { "\(Hex.short($0.lowerBound))–\(Hex.short($0.upperBound - 1))" }.joined(separator: ", ")
-            lines.append([Span("encrypted".padded(to: labelWidth), role: .header),
+            lines.append([Span("encrypted".padded(to: max(labelWidth, 10)), role: .header),
                           Span("not checkable: ciphertext at \(ranges)\(enc.highEntropy.count > 3 ? ", \(g.ellipsis)" : "")", role: .warning)])
         }
         if lines.isEmpty { lines.append([Span("nothing to check in this file", role: .dim)]) }
-        let rows = rect.height
-        for (i, spans) in lines.prefix(rows).enumerated() {
-            buf.drawSpans(spans, x: rect.x + 1, y: rect.y + i, width: rect.width - 2, glyphs: g)
-        }
         // Everything wrong is listed below the checks when there is room.
-        if lines.count < rows {
-            let problems = s.layout.diagnostics.filter { $0.severity == .error }
-            var y = rect.y + lines.count
-            if !problems.isEmpty, y < rect.maxY {
-                buf.drawText("Errors", x: rect.x + 1, y: y, width: rect.width - 2, role: .header, glyphs: g)
-                y += 1
-                for d in problems where y < rect.maxY {
-                    buf.drawSpans([Span("\(g.crossMark) ", role: .invalid), Span(d.offset.map { "@\(Hex.short($0)) " } ?? "", role: .dim), Span(d.message)],
-                                  x: rect.x + 1, y: y, width: rect.width - 2, glyphs: g)
-                    y += 1
-                }
+        let problems = s.layout.diagnostics.filter { $0.severity == .error }
+        if !problems.isEmpty, lines.count + 1 < rect.height {
+            lines.append([Span("Errors", role: .header)])
+            for d in problems {
+                lines.append([Span("\(g.crossMark) ", role: .invalid), Span(d.offset.map { "@\(Hex.short($0)) " } ?? "", role: .dim), Span(d.message)])
             }
+        }
+        let rows = lines.flatMap { $0.wrapped(to: rect.width - 2, indent: narrow ? 2 : labelWidth) }
+        for (i, spans) in rows.prefix(rect.height).enumerated() {
+            buf.drawSpans(spans, x: rect.x + 1, y: rect.y + i, width: rect.width - 2, glyphs: g)
         }
     }
 

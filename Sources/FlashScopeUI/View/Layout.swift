@@ -53,8 +53,19 @@ public struct Layout {
     /// Tab labels on the lower divider (compact): pane and column range.
     public var tabs: [(Pane, Range<Int>)] = []
 
-    /// Rows of the hex pane (the lower area's height when the hex pane is not shown).
-    public var hexRows: Int { hex?.height ?? lowerHeight }
+    /// Where the hex pane goes in the single-pane layout, shown or not (page sizes need it).
+    var singleArea: Rect?
+    /// 16-byte lines the hex pane shows (of the lower area when the hex pane is not shown): its rows,
+    /// or fewer on a narrow pane, where a line takes two or four rows.
+    public var hexRows: Int {
+        guard let r = hex ?? singleArea ?? detail ?? integrity else { return 0 }
+        return r.height / HexPane.rowsPerLine(width: r.width)
+    }
+    /// Bytes a row of the hex pane shows (16; 8 or 4 on a narrow pane).
+    public var hexBytesPerRow: Int {
+        guard let r = hex ?? singleArea ?? detail ?? integrity else { return HexView.rowSize }
+        return HexPane.bytesPerRow(width: r.width)
+    }
     public var lowerHeight: Int { (detail ?? hex ?? integrity)?.height ?? 0 }
 
     public static func compute(width: Int, height: Int, state s: AppState) -> Layout {
@@ -73,6 +84,7 @@ public struct Layout {
             l.lowerDivider = 3
             let area = Rect(x: 1, y: 4, width: inner, height: max(1, l.bottomBorder - 4))
             let hidden = Rect(x: width - 1, y: l.bottomBorder, width: 0, height: 0)
+            l.singleArea = area
             l.partitions = hidden
             l.otadata = hidden
             l.upperSplit = width - 1
@@ -83,11 +95,15 @@ public struct Layout {
             case .hex: l.hex = area
             case .integrity: l.integrity = area
             }
+            // Every pane's name on the rule; at 40 columns without the rule between them, so "Checks" fits too.
+            let order = Update.focusOrder(s, mode: .single)
+            let names = order.reduce(0) { $0 + shortTitle($1).count + 2 }
+            let gap = 2 + names + order.count - 1 <= width - 2 ? 1 : 0
             var x = 2
-            for pane in Update.focusOrder(s, mode: .single) {
+            for pane in order {
                 let w = shortTitle(pane).count + 2
                 l.tabs.append((pane, x..<(x + w)))
-                x += w + 1
+                x += w + gap
             }
             return l
         }

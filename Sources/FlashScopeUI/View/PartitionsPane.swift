@@ -25,12 +25,25 @@ enum PartitionsPane {
             return
         }
         let wide = rect.width >= 62
-        let nameWidth = min(16, max(4, s.layout.partitions.map(\.name.count).max() ?? 4))
+        let parts = s.layout.partitions
+        // Offsets and sizes are never cut: their columns are as wide as the longest value.
+        let offsetWidth = max(6, parts.map { Hex.short($0.entry.offset).count }.max() ?? 6)
+        let sizeWidth = max(wide ? 5 : 4, parts.map { TextReport.size(Int($0.entry.size)).count }.max() ?? 4)
+        var nameWidth = min(16, max(4, parts.map(\.name.count).max() ?? 4))
+        // A narrow pane drops the subtype column, then narrows the names, before the status gets
+        // fewer than `minimumStatus` columns ("✓ seq 12", "erased").
+        let minimumStatus = 8
+        let room = rect.width - 1
+        func statusRoom(sub: Bool) -> Int { room - (1 + nameWidth + (sub ? 7 : 0) + offsetWidth + sizeWidth) - (sub ? 5 : 4) }
+        let showSub = wide || statusRoom(sub: true) >= minimumStatus
+        if !wide, !showSub, statusRoom(sub: false) < minimumStatus {
+            nameWidth = max(4, nameWidth - (minimumStatus - statusRoom(sub: false)))
+        }
         var columns = [TableColumn("", width: .fixed(1)), TableColumn("name", width: .fixed(nameWidth))]
         if wide { columns.append(TableColumn("type", width: .fixed(4))) }
-        columns += [TableColumn(wide ? "subtype" : "sub", width: .fixed(7)),
-                    TableColumn("offset", width: .fixed(8), alignment: .right),
-                    TableColumn("size", width: .fixed(wide ? 5 : 4), alignment: .right)]
+        if showSub { columns.append(TableColumn(wide ? "subtype" : "sub", width: .fixed(7))) }
+        columns += [TableColumn("offset", width: .fixed(offsetWidth), alignment: .right),
+                    TableColumn("size", width: .fixed(sizeWidth), alignment: .right)]
         if wide {
             columns.append(TableColumn("content", width: .fill))
             columns.append(TableColumn("status", width: .fixed(11)))
@@ -41,7 +54,7 @@ enum PartitionsPane {
         let statusWidth = rect.width - 1 - fixed - (columns.count - 1)
         let boot = s.layout.boot?.loaded
         let changed = s.isDirty ? s.document.changedRanges : []
-        let rows: [TableRow] = s.layout.partitions.map { p in
+        let rows: [TableRow] = parts.map { p in
             let e = p.entry
             let isBoot = p.name == boot
             let isChanged = changed.contains { $0.overlaps(Int(e.offset)..<Int(min(e.end, UInt64(Int.max)))) }
@@ -51,7 +64,7 @@ enum PartitionsPane {
                                  Span(p.name, role: isBoot ? .boot : .normal, bold: isBoot)]
             let typeRole: Role = e.isApp ? .app : .data
             if wide { cells.append(Span(e.typeName ?? Hex.short(e.type), role: typeRole)) }
-            cells.append(Span(e.subtypeName ?? Hex.short(e.subtype), role: typeRole))
+            if showSub { cells.append(Span(e.subtypeName ?? Hex.short(e.subtype), role: typeRole)) }
             cells.append(Span(Hex.short(e.offset), role: .dim))
             cells.append(Span(TextReport.size(Int(e.size))))
             let st = Derived.status(s, p, width: wide ? 11 : statusWidth)
