@@ -224,6 +224,41 @@ public enum NVS {
         public var drop: Drop?
         /// The namespace name when the index is assigned.
         public var namespace: String?
+        /// The absolute bytes of this listing: the header and the data entries it covers.
+        public var range: Range<Int> { offset..<(offset + covered * NVS.entrySize) }
+        /// What byte `at` (absolute) of this listing is: a header field, or payload.
+        public func field(at: Int) -> EntryField? {
+            guard range.contains(at) else { return nil }
+            let rel = at - offset
+            return rel < NVS.entrySize ? EntryField.at(rel) : .payload
+        }
+    }
+
+    /// The fields of a 32-byte item header (nvs_types.hpp `Item`), and the data entries of a
+    /// variable-length item that follow it.
+    public enum EntryField: String, Sendable, Equatable, CaseIterable {
+        case namespace = "ns", type, span, chunkIndex = "chunk", crc, key, data
+        /// A data entry of a string or blob chunk (the payload after the header).
+        case payload
+
+        /// Bytes of the header this field occupies (empty for `payload`).
+        public var range: Range<Int> {
+            switch self {
+            case .namespace: 0..<1
+            case .type: 1..<2
+            case .span: 2..<3
+            case .chunkIndex: 3..<4
+            case .crc: 4..<8
+            case .key: 8..<24
+            case .data: 24..<32
+            case .payload: 0..<0
+            }
+        }
+
+        /// The field at byte `i` (0–31) of a header entry.
+        public static func at(_ i: Int) -> EntryField? {
+            allCases.first { $0.range.contains(i) }
+        }
     }
 
     /// A value as `nvs_get_*` returns it.
@@ -285,9 +320,7 @@ public enum NVS {
     public static func read<S: ByteSource>(_ source: S, offset: Int, size: Int, keys: Keys? = nil,
                                            rules: Rules = .latest, readOnly: Bool = false) -> Partition {
         var part = Partition(offset: offset, size: size, rules: rules)
-        // Offsets come from a u32 table field; anything else is read as absent (no flash is 256 MiB+).
-        let sane = offset >= 0 && offset <= 1 << 40
-        let pageCount = sane ? min(max(0, size) / pageSize, (1 << 28) / pageSize) : 0
+        let pageCount = pageCount(offset: offset, size: size)
         if size % pageSize != 0 {
             part.diagnostics.append(.warning(offset, .nvsSizeNotPages, "NVS partition size \(Hex.short(size)) is not a multiple of 4096; the last \(size % pageSize) bytes are not used"))
         }
@@ -353,6 +386,21 @@ public enum NVS {
         pageDiagnostics(&part)
         entryDiagnostics(&part, sim: sim)
         return part
+    }
+
+    /// Pages of a partition of `size` bytes at `offset`. Offsets come from a u32 table field; anything
+    /// else is read as absent (no flash is 256 MiB+).
+    static func pageCount(offset: Int, size: Int) -> Int {
+        let sane = offset >= 0 && offset <= 1 << 40
+        return sane ? min(max(0, size) / pageSize, (1 << 28) / pageSize) : 0
+    }
+
+    /// The page headers alone, as `Page::load` classifies them (no entry is read or resolved): for a
+    /// summary such as "pages in use".
+    public static func pages<S: ByteSource>(_ source: S, offset: Int, size: Int) -> [Page] {
+        (0..<pageCount(offset: offset, size: size)).map { i in
+            readPage(source.bytes(at: offset + i * pageSize, length: pageSize), index: i, offset: offset + i * pageSize)
+        }
     }
 
     static func readPage(_ b: [UInt8]?, index: Int, offset: Int) -> Page {

@@ -19,6 +19,8 @@ enum WalkImages {
         out.append(("truncated-in-ota0.bin", Array(ota1.prefix(0x12F3A1))))
         out.append(("encrypted-looking.bin", FlashImageBuilder.encryptedLooking(size: 0x120000)))
         out.append(("table.bin", IssueTenTests.bareTable()))
+        // An nvs partition with values, so that the NVS pane's keys (o, /, a, h, Enter) act on rows.
+        if let nvs = try? SampleImages.nvsDemo() { out.append((nvs.name, nvs.bytes)) }
         if let od = SampleImages.all().first(where: { $0.name == "rollback-pending.bin" }) {
             out.append(("otadata.bin", Array(od.bytes[0xD000..<0xF000])))
         }

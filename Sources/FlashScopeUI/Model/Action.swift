@@ -20,6 +20,8 @@ public enum Command: Sendable, Hashable {
     case backspace, clearInput, complete, submit
     // Dialogs
     case confirm, cancel, force, quitWithoutSaving
+    // NVS pane (NVSModel.swift)
+    case openNVS, nvsFilter, nvsToggleView, nvsShowInHex
 }
 
 /// Everything that can happen to the state: input, commands, and the results of effects.

@@ -40,6 +40,8 @@ public struct Prompt: Sendable, Equatable {
         case goto
         /// Hex bytes (`e9 ?? 02`) or text to find.
         case search(forward: Bool)
+        /// Text a key or namespace of the NVS pane must contain.
+        case nvsFilter
     }
     public var kind: Kind
     public var text: String
@@ -54,6 +56,7 @@ public struct Prompt: Sendable, Equatable {
         case .saveAs: "Save as:"
         case .goto: "Go to offset or partition:"
         case .search: "Search (hex bytes e9 ?? 02, or text):"
+        case .nvsFilter: "Filter NVS keys and namespaces:"
         }
     }
 }
@@ -172,6 +175,9 @@ public struct AppState {
     public var detailScroll = 0
     /// The backtrace frame picked in the core dump's detail (CoreDumpPane).
     public var coreDumpFrame = 0
+    /// The NVS pane, while open (NVSModel.swift); `nvsCache` keeps the engine's reading between keys.
+    public var nvs: NVSPaneState?
+    let nvsCache = NVSCache()
 
     public var modal: Modal?
     public var prompt: Prompt?

@@ -232,28 +232,15 @@ enum Derived {
     // MARK: NVS
 
     struct NVSPages {
-        var active = 0, full = 0, freeing = 0, corrupt = 0, empty = 0, other = 0
-        var total: Int { active + full + freeing + corrupt + empty + other }
-        var used: Int { total - empty }
+        var used = 0, total = 0
     }
 
-    /// Page states of an NVS partition (nvs_page.hpp `PageState`, the first word of each 4 KiB page).
+    /// Pages of an NVS partition and how many are in use (ACTIVE, FULL or FREEING with a good header),
+    /// as the engine's `Page::load` model classifies them (FlashFormats/NVS.swift).
     static func nvs(_ doc: FlashDocument, _ r: Range<Int>) -> NVSPages? {
-        guard r.count >= 0x1000 else { return nil }
-        var n = NVSPages()
-        var at = r.lowerBound
-        while at + 0x1000 <= r.upperBound {
-            switch doc.u32(at: at) ?? 0 {
-            case 0xFFFF_FFFF: n.empty += 1
-            case 0xFFFF_FFFE: n.active += 1
-            case 0xFFFF_FFFC: n.full += 1
-            case 0xFFFF_FFF8: n.freeing += 1
-            case 0xFFFF_FFF0: n.corrupt += 1
-            default: n.other += 1
-            }
-            at += 0x1000
-        }
-        return n
+        let pages = NVS.pages(doc, offset: r.lowerBound, size: r.count)
+        guard !pages.isEmpty else { return nil }
+        return NVSPages(used: pages.filter(\.hasSeq).count, total: pages.count)
     }
 
     // MARK: Integrity

@@ -6,6 +6,8 @@ public enum KeyContext: String, Sendable, Hashable, CaseIterable {
     case partitions = "Partitions pane"
     case otadata = "OTA data pane"
     case detail = "Detail pane"
+    case nvs = "NVS pane"
+    case nvsValue = "NVS value box"
     case hex = "Hex pane"
     case hexEdit = "Hex pane, editing bytes"
     case prompt = "Prompts (file, save as, go to)"
@@ -129,6 +131,26 @@ public enum KeyMap {
         KeyBinding(.detail, [k(.pageDown)], .pageDown, "page down"),
         KeyBinding(.detail, [k(.enter)], .activate, "core dump: show the selected frame's stack bytes in hex"),
 
+        KeyBinding(.nvsValue, [k(.escape), k(.enter), k("q")], .cancel, "close the box", hint: "close"),
+        KeyBinding(.nvsValue, [k(.up), k("k")], .up, "scroll up", hint: "scroll"),
+        KeyBinding(.nvsValue, [k(.down), k("j")], .down, "scroll down"),
+        KeyBinding(.nvsValue, [k(.pageUp)], .pageUp, "page up"),
+        KeyBinding(.nvsValue, [k(.pageDown), k(" ")], .pageDown, "page down"),
+        KeyBinding(.nvsValue, [k(.home)], .home, "start of the value"),
+        KeyBinding(.nvsValue, [k(.end)], .end, "end of the value"),
+
+        KeyBinding(.nvs, [k(.up), k("k")], .up, "previous row"),
+        KeyBinding(.nvs, [k(.down), k("j")], .down, "next row"),
+        KeyBinding(.nvs, [k(.pageUp)], .pageUp, "page up"),
+        KeyBinding(.nvs, [k(.pageDown)], .pageDown, "page down"),
+        KeyBinding(.nvs, [k(.home)], .home, "first row"),
+        KeyBinding(.nvs, [k(.end)], .end, "last row"),
+        KeyBinding(.nvs, [k(.enter)], .activate, "show the value (string, blob) or the entry in full", hint: "full"),
+        KeyBinding(.nvs, [k("/")], .nvsFilter, "filter by key or namespace (typing filters; Enter keeps it)", hint: "filter"),
+        KeyBinding(.nvs, [k("a")], .nvsToggleView, "toggle: what the app reads / every entry on flash with its state", hint: "all/resolved"),
+        KeyBinding(.nvs, [k("h")], .nvsShowInHex, "show the row's 32-byte slots in the hex pane, fields coloured", hint: "hex"),
+        KeyBinding(.nvs, [k(.escape)], .cancel, "clear the filter, then close the pane", hint: "close"),
+
         KeyBinding(.hex, [k(.up), k("k")], .up, "up a line (collapsed runs are skipped)"),
         KeyBinding(.hex, [k(.down), k("j")], .down, "down a line"),
         KeyBinding(.hex, [k(.left), k("h")], .left, "previous byte"),
@@ -165,6 +187,7 @@ public enum KeyMap {
         KeyBinding(.global, [k("r")], .toggleRollback, "toggle the rollback setting (CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE)", hint: "rollback"),
         KeyBinding(.global, [k("i")], .toggleIDF, "toggle the ESP-IDF behaviour (v5 / v6 esp_rewrite_ota_data)", hint: "IDF"),
         KeyBinding(.global, [k(.ctrl("l"))], .redraw, "repaint the screen"),
+        KeyBinding(.global, [k("o")], .openNVS, "NVS partition: open its pane (keys, values, every entry), go back to it, or close it", hint: "NVS"),
     ]
 
     /// The contexts that apply to `state`, most specific first.
@@ -180,6 +203,7 @@ public enum KeyMap {
             case .copy: return [.copy]
             }
         }
+        if let nvs = NVSPane.contexts(s) { return nvs }
         switch s.focus {
         case .partitions: return [.partitions, .global]
         case .otadata: return [.otadata, .global]
@@ -234,6 +258,7 @@ public enum KeyMap {
             return !e.isErased && !e.seqErased && !e.crcOK
         case .undo: return s.document.canUndo || s.hex.editing
         case .redo: return s.document.canRedo
+        case .openNVS: return NVSPane.canOpen(s)
         default: return true
         }
     }

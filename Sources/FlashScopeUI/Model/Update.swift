@@ -117,6 +117,7 @@ public enum Update {
         if Layout.compute(width: s.width, height: s.height, state: s).mode == .tooSmall {
             return c == .quit ? quit(&s, status: 0) : []
         }
+        if NVSPane.command(&s, c) { return [] }
         switch c {
         case .help: s.modal = .help(scroll: 0)
         case .nextPane: cycleFocus(&s, by: 1)
@@ -179,7 +180,8 @@ public enum Update {
         case .stopEditing:
             s.hex.editing = false
             s.hex.pendingNibble = nil
-        case .backspace, .clearInput, .complete, .submit, .confirm, .force, .quitWithoutSaving:
+        case .backspace, .clearInput, .complete, .submit, .confirm, .force, .quitWithoutSaving,
+             .openNVS, .nvsFilter, .nvsToggleView, .nvsShowInHex:
             break
         }
         return []
@@ -454,7 +456,7 @@ public enum Update {
         }
         var b = [UInt8]()
         b.appendLE(e.expectedCRC)
-        let at = data.offset + k * otadataSectorSize + 28
+        let at = data.offset + k * otadataSectorSize + OTAEntry.crcOffset
         let label = "fix CRC of otadata sector \(k)"
         applyEdit(&s, label) { doc throws(FlashDocument.EditError) in
             try doc.edit(label) { (tx: inout FlashDocument.Transaction) throws(FlashDocument.EditError) in try tx.write(b, at: at) }
@@ -737,7 +739,7 @@ public enum Update {
                 completed(&s, prefix: p.text, candidates: names)
             case .stagePath, .saveAs:
                 return [.completePath(p.text)]
-            case .search:
+            case .search, .nvsFilter:
                 break
             }
         case .submit:
@@ -761,6 +763,9 @@ public enum Update {
             }
             s.lastSearch = pattern
             startSearch(&s, pattern, forward: forward)
+        case .nvsFilter:
+            s.prompt = nil
+            NVSPane.setFilter(&s, text)
         case .stagePath(let partition):
             guard !text.isEmpty else { s.message = StatusMessage("type the path of an app image (Tab completes)", kind: .error); return [] }
             s.prompt = nil

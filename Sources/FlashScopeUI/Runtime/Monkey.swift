@@ -32,12 +32,13 @@ public struct Monkey {
     static let keys: [Key] = {
         var k: [Key] = [.up, .down, .left, .right, .pageUp, .pageDown, .home, .end, .enter, .escape, .tab, .backTab,
                         .backspace, .delete, .ctrl("u"), .ctrl("r"), .ctrl("l"), .ctrl("g"), .function(1), .function(5)]
-        for c in "?sScvxbEDrRiuUgGwWeEfFnN/yYjkhl0123456789abcdefABCDEF qQ-+x.~" { k.append(.char(c)) }
+        // o (NVS pane) twice: it only opens on an nvs partition, and a, h, / then act inside it.
+        for c in "?sScvxbEDrRiuUgGwWeEfFnN/yYjkhloo0123456789abcdefABCDEF qQ-+x.~" { k.append(.char(c)) }
         return k
     }()
 
     static let words = ["ota_0", "ota_1", "factory", "nvs", "otadata", "0x", "0xd000", "+0x20", "64K", "1M", "e9 ?? 02",
-                        "ff ff", "esp", "app", "0x7fffffffffffffff", "-1", "", "  ", "é", "日本"]
+                        "ff ff", "esp", "app", "wifi", "boot_count", "zzz", "0x7fffffffffffffff", "-1", "", "  ", "é", "日本"]
 
     mutating func byte() -> Int { Int(next()) }
 

@@ -6,12 +6,14 @@ import ScreenKit
 /// integrity; for data what can be said (otadata entries, NVS pages, erased).
 enum DetailPane {
     static func title(_ s: AppState) -> [Span] {
+        if NVSPane.isShown(s) { return NVSPane.title(s) }
         guard let p = s.selectedPartition else { return [Span("Detail", role: .title)] }
         let kind = p.entry.isApp ? "app image" : (p.entry.subtypeName ?? "data")
         return [Span(p.name, role: .title), Span(" \(s.glyphs.middleDot) \(kind)", role: .dim)]
     }
 
     static func draw(_ buf: inout ScreenBuffer, _ s: AppState, _ rect: Rect) {
+        if NVSPane.isShown(s) { NVSPane.draw(&buf, s, rect); return }
         let sep = " \(s.glyphs.middleDot) "
         // Facts wrap at their separators, then at spaces: nothing is cut at the pane's edge.
         let all = lines(s, width: rect.width - 2).flatMap { flow($0, width: rect.width - 2, separator: sep) }
@@ -102,7 +104,7 @@ enum DetailPane {
                 out.append([Span("empty (erased): nothing is flashed here", role: .erased)])
                 out.append([Span("s stages an app image into it", role: .dim)])
             case .noImage(let m):
-                out.append([Span("no app image: first byte \(Hex.short(m)), an image starts with 0xe9", role: .warning)])
+                out.append([Span("no app image: first byte \(Hex.short(m)), an image starts with \(Hex.short(imageMagic))", role: .warning)])
             case .image(let img):
                 out += imageLines(s, img, partitionSize: Int(e.size), width: width)
                 out.append(a.verdict.bootable

@@ -213,6 +213,7 @@ enum HexPane {
                 if img.hashAppended { add((img.offset + c + 1)..<(img.offset + c + 33), img.hashValid == true ? .valid : .invalid) }
             }
         }
+        out += NVSPane.hexMarks(s, in: visible)
         return out
     }
 }

@@ -112,7 +112,7 @@ enum Modals {
             out += wrapWords(text, width: width).map { [Span($0, role: .dim)] }
         }
         out.append([])
-        let order: [KeyContext] = [.global, .partitions, .otadata, .hex, .hexEdit, .detail, .plan, .prompt, .copy, .quitGuard]
+        let order: [KeyContext] = [.global, .partitions, .otadata, .hex, .hexEdit, .detail, .nvs, .nvsValue, .plan, .prompt, .copy, .quitGuard]
         for context in order {
             let bindings = KeyMap.bindings.filter { $0.context == context }
             guard !bindings.isEmpty else { continue }

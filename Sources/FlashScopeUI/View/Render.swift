@@ -28,6 +28,7 @@ public func render(_ state: AppState, size: (width: Int, height: Int)) -> Screen
     if let r = l.hex { HexPane.draw(&buf, s, r) }
     if let r = l.integrity { IntegrityPane.draw(&buf, s, r, wide: l.mode == .wide) }
     Screen.drawStatus(&buf, s, l)
+    NVSPane.drawViewer(&buf, s)
     if let m = s.modal { Modals.draw(&buf, s, m, l) }
     if !s.glyphs.isUnicode { Screen.asciiOnly(&buf) }
     return buf
