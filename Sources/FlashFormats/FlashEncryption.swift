@@ -20,6 +20,15 @@ public enum FlashEncryptionScheme: Sendable, Equatable {
         case .xts: "XTS-AES"
         }
     }
+
+    /// What an encrypted write is padded to (with 0xFF, which is then encrypted too): esptool's
+    /// FLASH_ENCRYPTED_WRITE_ALIGN, 32 bytes on the ESP32 (one tweaked-key block), 16 on XTS chips.
+    public var encryptedWriteAlignment: Int {
+        switch self {
+        case .esp32: 32
+        case .xts: 16
+        }
+    }
 }
 
 /// A flash-encryption key file as `espsecure generate-flash-encryption-key` writes it (natural byte order).

@@ -67,10 +67,62 @@ struct FlashDecryptionTests {
         let saved = try #require(readFile("\(dir)/out.bin"))
         #expect(Array(saved[0x9100..<0x9104]) == [1, 2, 3, 4])
         #expect(Array(saved[0xE000..<0xE020]) != entry)                        // ciphertext
-        #expect(saved[0xE020..<0xF000].allSatisfy { $0 == 0xFF })             // the rest of the sector erased
         let back = try FlashDecryption.decrypt(ByteArray(saved), key: Self.key, scheme: nil)
         #expect(back.plaintext == doc.bytes(0..<doc.count))
         #expect(r.esptoolCommand.contains("--encrypt-files 0xe000"))
         #expect(!r.esptoolCommand.contains("--encrypt-files 0x9000"))
+    }
+
+    /// The saved file is what `esptool write-flash --encrypt-files` of the printed region files leaves on the
+    /// chip: esptool encrypts every byte it writes, so the erased-looking (0xFF) plaintext after the otadata
+    /// entry becomes ciphertext; nothing of a written sector stays 0xFF.
+    @Test(arguments: [(Chip.esp32, FlashEncryptionScheme.esp32(cryptConf: 0xF)), (.esp32, .esp32(cryptConf: 0)), (.esp32c3, .xts)])
+    func theSavedFileIsWhatFlashingTheRegionFilesLeaves(chip: Chip, scheme: FlashEncryptionScheme) throws {
+        let dir = makeTempDir()
+        defer { removeTree(dir) }
+        let (plain, regions) = Self.plaintext(chip)
+        let cipher = Self.encrypt(plain, regions, scheme)
+        writeFile("\(dir)/enc.bin", cipher)
+        let file = try MappedFile(path: "\(dir)/enc.bin")
+        let cryptConf: UInt8 = if case .esp32(let c) = scheme { c } else { 0xF }
+        let d = try FlashDecryption.decrypt(file, key: Self.key, scheme: nil, cryptConf: cryptConf)
+        let doc = FlashDocument(bytes: d.plaintext)
+        doc.encryptedView = EncryptedView(file: file, key: Self.key, scheme: d.scheme, encryptedRanges: d.encryptedOnWrite)
+        try doc.write(OTAEntry(seq: 2, state: OTAState.undefined).bytes(), at: 0xE000, label: "otadata 1")
+        try doc.write([9, 8, 7, 6], at: 0x9100, label: "nvs")
+        try doc.write([UInt8](repeating: 0xFF, count: 0x1000), at: 0xD000, label: "otadata 0 erased")
+        let r = try ImageSaver.save(doc, to: "\(dir)/out.bin", chip: chip)
+        let saved = try #require(readFile("\(dir)/out.bin"))
+        #expect(r.regionFiles.map(\.offset) == [0x9000, 0xD000, 0xE000])
+        // What the chip holds after the esptool command: the encrypted file encrypted whole at its address,
+        // the plain one as it is, everything else as before.
+        var flashed = cipher
+        let otaFile = try #require(readFile("\(dir)/out.bin.0xe000.plain.bin"))
+        #expect(otaFile.count == 0x1000 && otaFile[0x20...].allSatisfy { $0 == 0xFF })
+        flashed.replaceSubrange(0xE000..<0xF000, with: try #require(FlashEncryption.transform(otaFile, at: 0xE000, key: Self.key, scheme: scheme, decrypt: false)))
+        flashed.replaceSubrange(0x9000..<0xA000, with: try #require(readFile("\(dir)/out.bin.0x9000.bin")))
+        // The erased otadata sector is written plainly as 0xFF: erased flash, as the device's own erase leaves it.
+        flashed.replaceSubrange(0xD000..<0xE000, with: try #require(readFile("\(dir)/out.bin.0xd000.bin")))
+        #expect(saved[0xD000..<0xE000].allSatisfy { $0 == 0xFF })
+        #expect(saved == flashed)
+        #expect(!stride(from: 0xE000, to: 0xF000, by: 16).contains { saved[$0..<($0 + 16)].allSatisfy { $0 == 0xFF } })
+        #expect(r.esptoolCommand.hasSuffix("write-flash 0x9000 \(dir)/out.bin.0x9000.bin 0xd000 \(dir)/out.bin.0xd000.bin --encrypt-files 0xe000 \(dir)/out.bin.0xe000.plain.bin"))
+        // Read back with the key it is the edited plaintext.
+        #expect(try FlashDecryption.decrypt(ByteArray(saved), key: Self.key, scheme: nil, cryptConf: cryptConf).plaintext == doc.bytes(0..<doc.count))
+    }
+
+    /// An encrypted range that begins inside a sector cannot be flashed piecewise without esptool erasing
+    /// the sector's first part: saving refuses and writes nothing.
+    @Test func anEncryptedRangeInsideASectorIsRefused() throws {
+        let dir = makeTempDir()
+        defer { removeTree(dir) }
+        let (plain, regions) = Self.plaintext(.esp32c3)
+        writeFile("\(dir)/enc.bin", Self.encrypt(plain, regions, .xts))
+        let file = try MappedFile(path: "\(dir)/enc.bin")
+        let doc = FlashDocument(bytes: plain)
+        doc.encryptedView = EncryptedView(file: file, key: Self.key, scheme: .xts, encryptedRanges: [0x9800..<0xA000])
+        try doc.write([1], at: 0x9100, label: "x")
+        #expect(throws: FileError.self) { try ImageSaver.save(doc, to: "\(dir)/out.bin") }
+        #expect(readFile("\(dir)/out.bin") == nil)
     }
 }
