@@ -320,11 +320,19 @@ public struct AppOTASlots: Sendable, Equatable {
     public let partitions: [PartitionEntry]
     public var count: Int { partitions.count }
 
+    /// The most OTA slots ESP-IDF counts (ota_0 … ota_15).
+    public static let maximum = 16
+    /// `esp_ota_get_app_partition_count` asserts: all 16 slots exist and the next subtype it asks for,
+    /// OTA_MIN + 16 = 0x20, is a test partition, so `assert(ota_app_count < 16)` fails and the app aborts
+    /// (with ESP-IDF's default CONFIG_COMPILER_OPTIMIZATION_ASSERTIONS_ENABLE). The test row's name.
+    public let countAssertsOn: String?
+
     /// - Parameter entries: the partitions the app sees, in table order.
     public init(_ entries: [PartitionEntry]) {
         var out: [PartitionEntry] = []
-        while out.count < 16, let e = entries.first(where: { $0.isOTAApp(slot: out.count) }) { out.append(e) }
+        while out.count < Self.maximum, let e = entries.first(where: { $0.isOTAApp(slot: out.count) }) { out.append(e) }
         partitions = out
+        countAssertsOn = out.count == Self.maximum ? entries.first(where: \.isTest)?.name : nil
     }
 
     /// The partition of OTA slot `slot`, if the app counts it.

@@ -51,6 +51,8 @@ public enum ESPError: String, Sendable, Equatable, CaseIterable {
     case deviceHangs = "DEVICE_HANGS"
     /// Not an ESP-IDF error: `esp_ota_set_boot_partition` would write the erased seq.
     case seqWraps = "SEQ_WRAPS"
+    /// Not an ESP-IDF error: an ESP-IDF assert fails and the app aborts (panic, reboot).
+    case deviceAborts = "DEVICE_ABORTS"
 }
 
 /// Why an OTA operation is refused, with the values that decided it.
@@ -80,6 +82,8 @@ public enum OTARefusal: Sendable, Equatable, CustomStringConvertible {
     case readonly(partition: String)
     case notAnImage(first: UInt8)
     case imageLargerThanPartition(imageSize: Int, partition: String, partitionSize: Int)
+    /// `esp_ota_get_app_partition_count`: ota_0 … ota_15 and a test row (subtype 0x20 = OTA_MIN + 16).
+    case slotCountAssert(testPartition: String)
 
     public var description: String {
         switch self {
@@ -108,6 +112,7 @@ public enum OTARefusal: Sendable, Equatable, CustomStringConvertible {
         case .readonly(let name): "\(name) is flagged readonly: esp_partition refuses to erase or write it (ESP-IDF v5.2+)"
         case .notAnImage(let b): "esp_ota_write: the first byte is \(Hex.short(b)), not \(Hex.short(imageMagic))"
         case .imageLargerThanPartition(let size, let name, let psize): "the file (\(size) bytes) is larger than \(name) (\(psize) bytes)"
+        case .slotCountAssert(let test): "esp_ota_get_app_partition_count aborts the app: ota_0…ota_15 all exist and its next lookup, subtype 0x20, finds the test partition \(test), so assert(ota_app_count < 16) fails"
         }
     }
 }
@@ -240,6 +245,11 @@ public struct OTAPlanner {
     var appSlots: AppOTASlots { layout.appSlots }
     var appCount: Int { appSlots.count }
 
+    /// Operations that call `esp_ota_get_app_partition_count` abort when it asserts (16 slots + a test row).
+    func checkSlotCount() throws(OTAError) {
+        if let test = appSlots.countAssertsOn { throw OTAError(.deviceAborts, .slotCountAssert(testPartition: test)) }
+    }
+
     /// The partition the app finds by this label (the first row with it).
     func partition(named name: String) throws(OTAError) -> PartitionEntry {
         let view = try appView()
@@ -314,6 +324,7 @@ public struct OTAPlanner {
             if !target.isOTAApp {
                 notes.append("\(name) is not an OTA slot: ESP-IDF uses subtype & 0x0F = \(slot), i.e. it selects OTA slot \(slot)")
             }
+            try checkSlotCount()
             let data = OTAData(offset: Int(od.offset), entries: before)
             let w: OTAWrite
             do {
@@ -343,6 +354,7 @@ public struct OTAPlanner {
 
     func activeEntry(_ od: PartitionEntry) throws(OTAError) -> (sector: Int, entries: [OTAEntry?]) {
         let e = entries(od)
+        if OTAData(offset: Int(od.offset), entries: e).activeSector != nil { try checkSlotCount() }
         guard let active = OTAData(offset: Int(od.offset), entries: e).activeSector, appCount != 0 else {
             throw OTAError(.fail, .runningIsFactory)
         }

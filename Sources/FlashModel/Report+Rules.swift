@@ -67,6 +67,7 @@ extension Report {
             ("load_error", .opt(v.loadError?.rawValue)),
             ("otadata", .opt(v.otadata?.name)),
             ("ota_slots", .array(v.slots.partitions.map { .string($0.name) })),
+            ("slot_count_asserts_on", .opt(v.slots.countAssertsOn)),
             ("differences", .array(l.viewDifferences.map { d in
                 .object([("kind", .string(d.kind)), ("message", .string(d.description))])
             })),

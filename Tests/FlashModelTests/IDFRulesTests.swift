@@ -449,3 +449,30 @@ private func stdImage(_ chip: Chip, idf: String, table: [UInt8], seq: UInt32?) -
     zero.bootloaderIDF = "v6.0.2"
     #expect(try analyze(zero).boot?.choice == .noAppPartitions)
 }
+
+// MARK: esp_ota_get_app_partition_count
+
+@Test func espOtaGetAppPartitionCount_sixteenSlotsAndATestRowAssert() throws {
+    // ota_0 … ota_15, then a test row: the count loop's 17th lookup (subtype 0x10 + 16 = 0x20) finds the
+    // test partition and assert(ota_app_count < 16) aborts the app, in every release v4.4.8 … v6.0.2.
+    func image(test: Bool) -> [UInt8] {
+        var rows = [PartitionEntry(name: "otadata", type: 1, subtype: 0, offset: 0xD000, size: 0x2000)]
+        for k in 0..<16 { rows.append(PartitionEntry(name: "ota_\(k)", type: 0, subtype: UInt8(0x10 + k), offset: UInt32(0x10000 + k * 0x10000), size: 0x10000)) }
+        if test { rows.append(PartitionEntry(name: "test", type: 0, subtype: 0x20, offset: 0x110000, size: 0x10000)) }
+        var b = FlashImageBuilder(chip: .esp32, flashSize: 2 << 20, partitions: rows)
+        b.otadata(OTAEntry(seq: 1, state: OTAState.valid), nil)
+        return b.bytes()
+    }
+    let withTest = try planner(image(test: true))
+    #expect(withTest.layout.appSlots.count == AppOTASlots.maximum && withTest.layout.appSlots.countAssertsOn == "test")
+    #expect(espError { _ = try withTest.setBoot("ota_3", skipValidate: true) } == .deviceAborts)
+    #expect(espError { _ = try withTest.markValid() } == .deviceAborts)
+    // factory/test targets never count the slots: esp_ota_set_boot_partition(factory) only erases otadata.
+    let plain = try planner(image(test: false))
+    #expect(plain.layout.appSlots.countAssertsOn == nil)
+    let plan = try plain.setBoot("ota_15", skipValidate: true)
+    // seq 1 selects slot 0; slot 15 of 16: the smallest 16 + 16·i ≥ 1 is 16.
+    #expect(plan.otadataChanges.first?.after?.seq == 16 && plan.otadataChanges.first?.sector == 1)
+    let json = Report.json(withTest.layout, file: "x")["app_view"]?.serialized(pretty: false) ?? ""
+    #expect(json.contains("\"slot_count_asserts_on\":\"test\""))
+}
