@@ -20,22 +20,16 @@ enum FuzzTarget {
         }
     }
 
+    /// Seeds: the project's shared NVS sample (NVSBuilder.sample: every common type, a rewritten key,
+    /// a blob, a long string), encrypted and as v1, a blob spanning pages, and the sample's CSV.
     static func seeds() -> [(String, [UInt8])] {
-        let csv = """
-        key,type,encoding,value
-        storage,namespace,,
-        u8key,data,u8,200
-        i32key,data,i32,-5
-        strkey,data,string,hello world
-        blobkey,data,hex2bin,000102030405060708090a0b0c0d0e0f1011
-        """
         let blob = "key,type,encoding,value\nb,namespace,,\nbig,data,hex2bin," + String(repeating: "a5", count: 5000) + "\n"
         var out: [(String, [UInt8])] = []
-        if let b = try? NVSBuilder.generate(csv: csv, size: 0x3000, readFile: { _ in nil }) { out.append(("basic.bin", b)) }
+        if let b = try? NVSBuilder.sample(size: 0x4000) { out.append(("sample.bin", b)) }
         if let b = try? NVSBuilder.generate(csv: blob, size: 0x4000, readFile: { _ in nil }) { out.append(("multipage.bin", b)) }
-        if let b = try? NVSBuilder.generate(csv: csv, size: 0x3000, keys: keys, readFile: { _ in nil }) { out.append(("encrypted.bin", [0x10] + b.dropFirst())) }
-        if let b = try? NVSBuilder.generate(csv: csv, size: 0x3000, version: .v1, readFile: { _ in nil }) { out.append(("v1.bin", b)) }
-        out.append(("csv.txt", [0x20] + Array(csv.utf8)))
+        if let b = try? NVSBuilder.sample(size: 0x4000, keys: keys) { out.append(("encrypted.bin", [0x10] + b.dropFirst())) }
+        if let b = try? NVSBuilder.generate(csv: NVSBuilder.sampleCSV, size: 0x4000, version: .v1, readFile: { _ in nil }) { out.append(("v1.bin", b)) }
+        out.append(("csv.txt", [0x20] + Array(NVSBuilder.sampleCSV.utf8)))
         return out
     }
 }

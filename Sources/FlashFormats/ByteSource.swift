@@ -131,8 +131,20 @@ public struct SliceSource<Parent: ByteSource>: ByteSource {
     }
 }
 
-/// Little-endian encoding helpers for the encoders.
+/// Little-endian encoding helpers for the encoders, and field readers for fixed-size records held in
+/// an array (an NVS entry or page): a field past the end reads as zero, never a trap.
 extension Array where Element == UInt8 {
+    @inline(__always)
+    public func le16(at i: Int) -> UInt16 {
+        guard i >= 0, i <= count - 2 else { return 0 }
+        return UInt16(self[i]) | UInt16(self[i + 1]) << 8
+    }
+    @inline(__always)
+    public func le32(at i: Int) -> UInt32 {
+        guard i >= 0, i <= count - 4 else { return 0 }
+        return UInt32(self[i]) | UInt32(self[i + 1]) << 8 | UInt32(self[i + 2]) << 16 | UInt32(self[i + 3]) << 24
+    }
+
     public mutating func appendLE(_ v: UInt16) { append(UInt8(v & 0xFF)); append(UInt8(v >> 8)) }
     public mutating func appendLE(_ v: UInt32) {
         for s in stride(from: 0, to: 32, by: 8) { append(UInt8((v >> UInt32(s)) & 0xFF)) }

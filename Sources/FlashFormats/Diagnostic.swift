@@ -47,13 +47,22 @@ public enum Hex {
         let s = String(v, radix: 16)
         return s.count >= digits ? s : String(repeating: "0", count: digits - s.count) + s
     }
+    /// Lower-case hex, two digits per byte, no separator. Written straight into the string's storage
+    /// (NVS blobs make megabytes of it for `nvs --json`).
     public static func bytes(_ b: [UInt8]) -> String {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(b.count * 2)
-        for x in b { out.append(digits[Int(x >> 4)]); out.append(digits[Int(x & 0x0F)]) }
-        return String(decoding: out, as: UTF8.self)
+        guard !b.isEmpty else { return "" }
+        return String(unsafeUninitializedCapacity: b.count * 2) { out in
+            var i = 0
+            for x in b {
+                out[i] = hexDigit(x >> 4)
+                out[i + 1] = hexDigit(x & 0x0F)
+                i += 2
+            }
+            return i
+        }
     }
+    @inline(__always)
+    static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
     /// Parses `0x…`, `0o…`, `0b…` or decimal, with an optional k/K/m/M suffix; nil on anything else.
     public static func parseInt(_ text: String) -> Int? {
         var s = text.trimmingWhitespace()

@@ -213,7 +213,7 @@ public enum NVS {
         public var type: ItemType? { ItemType(rawValue: header[1]) }
         public var span: UInt8 { header[2] }
         public var chunkIndex: UInt8 { header[3] }
-        public var crcStored: UInt32 { le32(header, 4) }
+        public var crcStored: UInt32 { header.le32(at: 4) }
         public var crcComputed: UInt32 { NVS.headerCRC(header) }
         public var crcOK: Bool { crcStored == crcComputed }
         public var keyBytes: [UInt8] { Array(header[8..<24]) }
@@ -408,8 +408,8 @@ public enum NVS {
             return Page(index: index, offset: offset, stateWord: 0xFFFF_FFFF, seq: 0, version: 0, crcStored: 0, crcComputed: 0,
                         state: .absent, bitmap: [EntryState](repeating: .empty, count: entryCount))
         }
-        let word = le32(b, 0)
-        let crcStored = le32(b, 28)
+        let word = b.le32(at: 0)
+        let crcStored = b.le32(at: 28)
         let crcComputed = Checksums.crc32(Array(b[4..<28]), seed: 0xFFFF_FFFF)
         var bitmap: [EntryState] = []
         bitmap.reserveCapacity(entryCount)
@@ -427,7 +427,7 @@ public enum NVS {
             default: state = .corrupt
             }
         }
-        return Page(index: index, offset: offset, stateWord: word, seq: le32(b, 4), version: b[8], crcStored: crcStored,
+        return Page(index: index, offset: offset, stateWord: word, seq: b.le32(at: 4), version: b[8], crcStored: crcStored,
                     crcComputed: crcComputed, state: state, bitmap: bitmap)
     }
 
@@ -444,7 +444,7 @@ public enum NVS {
                 var ent = Array(b[start..<(start + entrySize)])
                 if let keys { ent = keys.crypt(ent, relative: p.index * pageSize + start, encrypt: false) ?? ent }
                 total += 1
-                if headerCRC(ent) == le32(ent, 4) {
+                if headerCRC(ent) == ent.le32(at: 4) {
                     good += 1
                     if let t = ItemType(rawValue: ent[1]), t.isVariableLength { e += Int(ent[2]) - 1 }
                 }
@@ -456,10 +456,6 @@ public enum NVS {
 
     // MARK: Helpers
 
-    static func le32(_ b: [UInt8], _ i: Int) -> UInt32 {
-        UInt32(b[i]) | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2]) << 16 | UInt32(b[i + 3]) << 24
-    }
-    static func le16(_ b: [UInt8], _ i: Int) -> UInt16 { UInt16(b[i]) | UInt16(b[i + 1]) << 8 }
 
     /// `Item::calculateCrc32`: ROM CRC of bytes 0–3 and 8–31.
     public static func headerCRC(_ e: [UInt8]) -> UInt32 {
@@ -498,7 +494,7 @@ public enum NVS {
 
     /// Whether a header passes the load-time check of these rules (`Item::checkHeaderConsistency`).
     static func consistent(_ e: [UInt8], index: Int, rules: Rules) -> Bool {
-        guard headerCRC(e) == le32(e, 4) else { return false }
+        guard headerCRC(e) == e.le32(at: 4) else { return false }
         guard rules.strictHeaderCheck else { return true }
         let span = Int(e[2])
         guard let t = ItemType(rawValue: e[1]) else { return false }
@@ -507,10 +503,10 @@ public enum NVS {
             guard rules.floatTypes else { return false }
             return span == 1
         case .blobIndex:
-            return span == 1 && e[3] == 0xFF && le32(e, 24) <= 127 * 125 * 32
+            return span == 1 && e[3] == 0xFF && e.le32(at: 24) <= 127 * 125 * 32
         case .string, .blobV1, .blobData:
             if t == .blobData && e[3] == 0xFF { return false }
-            let size = Int(le16(e, 24))
+            let size = Int(e.le16(at: 24))
             guard size <= (entryCount - index - 1) * entrySize, span <= entryCount - index else { return false }
             return span == (size + 31) / 32 + 1
         default:
@@ -613,7 +609,7 @@ public enum NVS {
                 let st = p.bitmap[slot]
                 if st == .empty && e.allSatisfy({ $0 == 0xFF }) { slot += 1; continue }
                 var covered = 1
-                let crcOK = headerCRC(e) == le32(e, 4)
+                let crcOK = headerCRC(e) == e.le32(at: 4)
                 if crcOK, let t = ItemType(rawValue: e[1]), t.isVariableLength, e[2] >= 1 {
                     covered = min(Int(e[2]), entryCount - slot)
                 }
@@ -670,7 +666,7 @@ final class SimPage {
          rawFirstWord: [UInt32], rules: NVS.Rules) {
         self.state = state; self.seq = seq; self.physical = physical; self.states = states; self.entries = entries
         self.rawFirstWord = rawFirstWord; self.rules = rules
-        crcGood = entries.map { NVS.headerCRC($0) == NVS.le32($0, 4) }
+        crcGood = entries.map { NVS.headerCRC($0) == $0.le32(at: 4) }
         origin = physical.map { p in (0..<NVS.entryCount).map { Optional(p * NVS.entryCount + $0) } } ?? [Int?](repeating: nil, count: NVS.entryCount)
     }
 
@@ -747,7 +743,7 @@ final class SimPage {
                 let e = entries[i]
                 item = e
                 if !NVS.consistent(e, index: i, rules: rules) {
-                    eraseEntryAndSpan(i, NVS.headerCRC(e) == NVS.le32(e, 4) ? .inconsistent : .badHeaderCRC)
+                    eraseEntryAndSpan(i, NVS.headerCRC(e) == e.le32(at: 4) ? .inconsistent : .badHeaderCRC)
                     continue
                 }
                 hashInsert(e, i)
@@ -777,7 +773,7 @@ final class SimPage {
                 if states[i] != .written { continue }
                 let e = entries[i]
                 if !NVS.consistent(e, index: i, rules: rules) {
-                    eraseEntryAndSpan(i, NVS.headerCRC(e) == NVS.le32(e, 4) ? .inconsistent : .badHeaderCRC)
+                    eraseEntryAndSpan(i, NVS.headerCRC(e) == e.le32(at: 4) ? .inconsistent : .badHeaderCRC)
                     continue
                 }
                 hashInsert(e, i)
@@ -882,14 +878,14 @@ final class SimPage {
     /// Variable-length payload of the item at `index` as `Page::readItem` assembles it; nil if the CRC fails.
     func payload(_ index: Int) -> [UInt8]? {
         let e = entries[index]
-        let size = Int(NVS.le16(e, 24))
+        let size = Int(e.le16(at: 24))
         var out: [UInt8] = []
         var i = index + 1
         while out.count < size && i < index + Int(e[2]) && i < NVS.entryCount {
             out += entries[i].prefix(size - out.count)
             i += 1
         }
-        guard out.count == size, Checksums.crc32(out, seed: 0xFFFF_FFFF) == NVS.le32(e, 28) else { return nil }
+        guard out.count == size, Checksums.crc32(out, seed: 0xFFFF_FFFF) == e.le32(at: 28) else { return nil }
         return out
     }
 }
@@ -933,12 +929,12 @@ struct Startup {
                 continue
             }
             if p.version < 0xFE { initError = "ESP_ERR_NVS_NEW_VERSION_FOUND"; return }
-            let words = (0..<NVS.entryCount).map { NVS.le32(b, 64 + $0 * NVS.entrySize) }
+            let words = (0..<NVS.entryCount).map { b.le32(at: 64 + $0 * NVS.entrySize) }
             let sp = SimPage(state: p.state, seq: p.seq, physical: p.index, states: p.bitmap, entries: ents, rawFirstWord: words, rules: rules)
             sp.onErase = { origin, why in if let o = origin, sink.reasons[o] == nil { sink.reasons[o] = why } }
             if !rules.strictHeaderCheck && p.state != .active {
                 // Before the strict check a zero span asserted in mLoadEntryTable (ESP_FAIL).
-                if (0..<NVS.entryCount).contains(where: { p.bitmap[$0] == .written && NVS.headerCRC(ents[$0]) == NVS.le32(ents[$0], 4) && ents[$0][2] == 0 }) {
+                if (0..<NVS.entryCount).contains(where: { p.bitmap[$0] == .written && NVS.headerCRC(ents[$0]) == ents[$0].le32(at: 4) && ents[$0][2] == 0 }) {
                     initError = "ESP_FAIL"; return
                 }
             }
@@ -1033,7 +1029,7 @@ struct Startup {
         for p in pages {
             var idx = 0
             while case .found(let i, let e) = p.findItem(ns: 0xFF, type: NVS.ItemType.blobIndex.rawValue, key: nil, from: idx) {
-                list.append(BlobNode(key: NVS.normalizedKey(Array(e[8..<24])), ns: e[0], chunkStart: e[29], chunkCount: e[28], size: NVS.le32(e, 24)))
+                list.append(BlobNode(key: NVS.normalizedKey(Array(e[8..<24])), ns: e[0], chunkStart: e[29], chunkCount: e[28], size: e.le32(at: 24)))
                 idx = i + max(1, Int(e[2]))
             }
         }
@@ -1047,7 +1043,7 @@ struct Startup {
                 if let n = byKey[ck]?.first(where: { n in
                     let b = list[n]; return e[3] >= b.chunkStart && e[3] < (b.chunkStart == 0 ? 0x80 : 0xFF)
                 }) {
-                    list[n].seenSize &+= UInt32(NVS.le16(e, 24)); list[n].seenCount += 1
+                    list[n].seenSize &+= UInt32(e.le16(at: 24)); list[n].seenCount += 1
                 }
                 idx = i + max(1, Int(e[2]))
             }
@@ -1082,7 +1078,9 @@ struct Startup {
             return (pages[pi], i, pages[pi].entries[i])
         }
         let h = NVS.itemHash(ns: ns, key: k, chunk: chunkIdx)
-        for p in pages {
+        // Only pages whose hash list holds `h` can answer a typed lookup (findItem starts from a hash hit).
+        let candidates = ns != 0xFF && type != 0xFF ? hashPages.value.map { $0[h] ?? [] } : nil
+        for p in candidates.map({ $0.map { pages[$0] } }) ?? pages {
             if case .found(let i, let e) = p.findItem(ns: ns, type: type, key: key, from: 0, chunkIdx: chunkIdx, chunkStart: chunkStart,
                                                       hash: h, normalized: k) { return (p, i, e) }
         }
@@ -1104,6 +1102,10 @@ struct Startup {
     }
     final class AnyCache { var value: (gen: Int, count: Int, map: [[UInt8]: (Int, Int)])? }
     let anyCache = AnyCache()
+    /// Item hash → positions in `pages` whose hash list held it when `resolve` began. Reads only erase
+    /// (never insert), so it stays a superset of the pages that can answer: a filter, not an answer.
+    final class HashPages { var value: [UInt32: [Int]]? }
+    let hashPages = HashPages()
 
     func address(_ p: SimPage, _ i: Int) -> Int? {
         guard let o = p.origin[i] else { return nil }
@@ -1121,7 +1123,12 @@ struct Startup {
     mutating func resolve() -> [NVS.Resolved] {
         let sink = DropSink(dropReason)
         for p in pages { p.onErase = { o, why in if let o, sink.reasons[o] == nil { sink.reasons[o] = why } } }
-        defer { dropReason = sink.reasons }
+        defer { dropReason = sink.reasons; hashPages.value = nil }
+        var byHash: [UInt32: [Int]] = [:]
+        for (pi, p) in pages.enumerated() {
+            for (h, list) in p.hashList where !list.isEmpty { byHash[h, default: []].append(pi) }
+        }
+        hashPages.value = byHash
         // Keys in order of first appearance.
         var keys: [(UInt8, [UInt8])] = []
         var seen = Set<[UInt8]>()
@@ -1199,13 +1206,13 @@ struct Startup {
 
     func readMultiPageBlob(ns: UInt8, key: [UInt8]) -> (type: NVS.ItemType, value: NVS.Value, entries: [Int], page: Int, slot: Int)? {
         guard let (ip, ii, idx) = storageFind(ns: ns, type: NVS.ItemType.blobIndex.rawValue, key: key) else { return nil }
-        let count = Int(idx[28]), start = Int(idx[29]), size = Int(NVS.le32(idx, 24))
+        let count = Int(idx[28]), start = Int(idx[29]), size = Int(idx.le32(at: 24))
         var data: [UInt8] = []
         var addrs: [Int] = []
         for n in 0..<count {
             let c = start + n
             guard c < 0xFF, let (p, i, e) = storageFind(ns: ns, type: NVS.ItemType.blobData.rawValue, key: key, chunkIdx: UInt8(c)) else { return nil }
-            guard Int(NVS.le16(e, 24)) <= size - data.count else { return nil }
+            guard Int(e.le16(at: 24)) <= size - data.count else { return nil }
             guard let d = payload(p, i) else { return nil }
             data += d
             addrs += addresses(p, i, span: Int(e[2]))

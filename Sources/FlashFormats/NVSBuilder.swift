@@ -135,7 +135,7 @@ public enum NVSBuilder {
         var versionByte: UInt8 { version == .v2 ? 0xFE : 0xFF }
 
         mutating func newPage(reserved: Bool = false, empty: Bool = false) throws(CSVError) {
-            if !pages.isEmpty && !empty, NVS.le32(pages[pages.count - 1], 0) == 0xFFFF_FFFE {
+            if !pages.isEmpty && !empty, pages[pages.count - 1].le32(at: 0) == 0xFFFF_FFFE {
                 pages[pages.count - 1].putLE(0xFFFF_FFFC, at: 0)
             }
             if sizeLeft == 0 { throw CSVError(line: line, "the CSV's data does not fit in the partition size (Error: Size parameter is less than the size of data in csv)") }

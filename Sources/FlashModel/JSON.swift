@@ -68,12 +68,16 @@ public indirect enum JSON: Sendable, Equatable {
     private static func quote(_ s: String, into out: inout String) {
         out += "\""
         // Fast path: nothing to escape (no control character, quote, backslash, DEL or C1 control).
-        var plain = true
-        var prevC2 = false
-        for b in s.utf8 {
-            if b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F || (prevC2 && b >= 0x80 && b <= 0x9F) { plain = false; break }
-            prevC2 = b == 0xC2
+        func scan<C: Collection<UInt8>>(_ bytes: C) -> Bool {
+            var prevC2 = false
+            for b in bytes {
+                if b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F || (prevC2 && b >= 0x80 && b <= 0x9F) { return false }
+                prevC2 = b == 0xC2
+            }
+            return true
         }
+        // Over the contiguous UTF-8 when the string has it (native strings do): megabytes of blob hex.
+        let plain = s.utf8.withContiguousStorageIfAvailable { scan($0) } ?? scan(s.utf8)
         if plain { out += s; out += "\""; return }
         for u in s.unicodeScalars {
             switch u {

@@ -78,7 +78,9 @@ struct NVSCommand: ParsableCommand {
         if let csvPath = fromCSV { return try importCSV(csvPath, readings: readings, document: document, chip: chip, bare: bare) }
         if csv { return try exportCSV(readings) }
         if json {
-            writeStdout(Report.nvsJSON(readings).serialized() + "\n")
+            // Two writes: appending the newline would copy megabytes of JSON once more.
+            writeStdout(Report.nvsJSON(readings).serialized())
+            writeStdout("\n")
         } else {
             writeStdout(NVSText.render(readings, all: all, colour: useColour()))
         }

@@ -31,9 +31,10 @@ struct NVSStoryTests {
         #expect(!t.lastScreen.contains { $0.contains("ssid") })
 
         t.press("Enter")
+        // Each line is waited for: the box may be caught half drawn on a loaded machine.
         try #require(t.waitFor("cal / phy_cal"))
-        #expect(t.lastScreen.contains { $0.contains("200 bytes") })
-        #expect(t.lastScreen.contains { $0.contains("0000  0b 30 55 7a") })
+        #expect(t.waitFor("200 bytes"))
+        #expect(t.waitFor("0000  0b 30 55 7a"))
         t.press("Escape")
         try #require(t.waitFor("what the app reads: 8 keys"))
 
@@ -46,6 +47,7 @@ struct NVSStoryTests {
         t.type("boot")
         t.press("Enter")
         try #require(t.waitFor("filter boot 2 match"))
+        #expect(t.waitFor("written"))
         let rows = t.lastScreen.filter { $0.contains("boot_count") }
         #expect(rows.count == 2)
         #expect(rows.first?.contains("erased") == true)
