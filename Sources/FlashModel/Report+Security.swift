@@ -58,6 +58,12 @@ extension Report {
         return [("signature", .object([("offset", .num(at)), ("present", .bool(l.security.tableSignature != nil))]))]
     }
 
+    /// In `encryption` (no key, likely encrypted): `repeating_pattern`, the [start, end) ranges whose sectors
+    /// repeat one ciphertext block (erased flash encrypted without an address tweak, e.g. FLASH_CRYPT_CONF 0).
+    static func encryptionPatternJSON(_ enc: EncryptionHint) -> [(String, JSON)] {
+        [("repeating_pattern", .array(enc.repeatingPattern.map { .array([.num($0.lowerBound), .num($0.upperBound)]) }))]
+    }
+
     /// Top level: `secure_boot_v1_digest`, `flash_encryption`, `security_summary`.
     static func securityTopJSON(_ l: FlashLayout) -> [(String, JSON)] {
         [("secure_boot_v1_digest", .opt(l.security.v1Digest?.offset)),
