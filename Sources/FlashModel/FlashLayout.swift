@@ -82,13 +82,16 @@ public struct StrayOTAEntry: Sendable {
 public struct EncryptionHint: Sendable, Equatable {
     /// 4 KiB-aligned ranges whose bytes look random (Shannon entropy above 7.2 bits per byte), merged.
     public let highEntropy: [Range<Int>]
-    /// 4 KiB sectors dominated by one repeating random-looking 16-byte block (ciphertext of erased flash
-    /// encrypted without an address tweak, e.g. ESP32 FLASH_CRYPT_CONF 0).
+    /// 4 KiB-aligned ranges whose sectors are dominated by one repeating random-looking 16-byte block
+    /// (ciphertext of erased flash encrypted without an address tweak, e.g. ESP32 FLASH_CRYPT_CONF 0), merged.
     public var repeatingPattern: [Range<Int>] = []
+    /// Both kinds of ciphertext-looking range, in address order (what a map of the dump marks encrypted).
+    public var ciphertextRanges: [Range<Int>] { (highEntropy + repeatingPattern).sorted { $0.lowerBound < $1.lowerBound } }
     /// One line for the report: where the plaintext was expected and where the ciphertext is.
     public var message: String {
-        let shown = (highEntropy + repeatingPattern).sorted { $0.lowerBound < $1.lowerBound }.prefix(4).map { "\(Hex.short($0.lowerBound)) to \(Hex.short($0.upperBound))" }
-        let more = highEntropy.count > 4 ? " and \(highEntropy.count - 4) more ranges" : ""
+        let all = ciphertextRanges
+        let shown = all.prefix(4).map { "\(Hex.short($0.lowerBound)) to \(Hex.short($0.upperBound))" }
+        let more = all.count > 4 ? " and \(all.count - 4) more ranges" : ""
         let list = shown.count > 1 ? shown.dropLast().joined(separator: ", ") + " and " + shown.last! : shown.first ?? ""
         return "no plaintext bootloader at 0x0, 0x1000 or 0x2000 and no plaintext partition table; high entropy from \(list)\(more): likely flash-encrypted (esptool read-flash returns ciphertext; only unencrypted sectors are readable)"
     }
@@ -421,7 +424,8 @@ extension FlashLayout {
                 if let last = ranges.last, last.upperBound == offset { ranges[ranges.count - 1] = last.lowerBound..<upper }
                 else { ranges.append(offset..<upper) }
             } else if repeatsCipherBlock(bytes) {
-                repeating.append(offset..<upper)
+                if let last = repeating.last, last.upperBound == offset { repeating[repeating.count - 1] = last.lowerBound..<upper }
+                else { repeating.append(offset..<upper) }
             }
             offset = upper
         }

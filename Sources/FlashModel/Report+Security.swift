@@ -14,7 +14,7 @@ extension Report {
                   ("chip_checks_blocks", .opt(img.chip.map { SecureBoot.blocksChecked(by: $0) })),
                   ("key_digest_burned_bytes", .opt(img.chip.map { SecureBoot.burnedDigestLength(for: $0) })),
                   ("key_revocation", .string("in eFuse (KEY_REVOKEn), not in the dump")),
-                  ("blocks", .array(sector.blocks.map(blockJSON)))]
+                  ("blocks", .array(sector.blocks.map { blockJSON($0, burnedBytes: img.chip.map { SecureBoot.burnedDigestLength(for: $0) }) }))]
         case .v1(let sig)?:
             kv = [("version", .string("v1")), ("signature_sector_offset", .num(sig.offset)),
                   ("signature_offset", .num(sig.offset)), ("signed_length", .num(sig.signedRange.count)),
@@ -26,7 +26,9 @@ extension Report {
         return .object(kv)
     }
 
-    static func blockJSON(_ b: SecureBootV2Block) -> JSON {
+    /// One V2 block; `key_digest_burned` is the part of the key digest the chip burns in eFuse (all 32 bytes,
+    /// or the first 16 on ESP32-C2, as `espefuse burn-key-digest` writes BLOCK_KEY0_HI_128); null for an unknown chip.
+    static func blockJSON(_ b: SecureBootV2Block, burnedBytes: Int?) -> JSON {
         .object([
             ("index", .num(b.index)), ("offset", .num(b.offset)), ("scheme", .opt(b.scheme?.rawValue)),
             ("crc_ok", .bool(b.crcOK)), ("crc", .num(b.crcStored)), ("crc_computed", .num(b.crcComputed)),
@@ -34,6 +36,7 @@ extension Report {
             ("digest_ok", .opt(b.digestOK)), ("signature_valid", .opt(b.signatureValid)),
             ("unverified_reason", .opt(b.unverifiedReason)),
             ("key_digest", .opt(b.keyDigest.map(Hex.bytes))),
+            ("key_digest_burned", .opt(burnedBytes.flatMap { n in b.keyDigest.map { Hex.bytes(Array($0.prefix(n))) } })),
         ])
     }
 
@@ -56,6 +59,12 @@ extension Report {
     static func tableSignatureJSON(_ l: FlashLayout) -> [(String, JSON)] {
         guard let at = l.security.tableSignatureOffset else { return [("signature", .null)] }
         return [("signature", .object([("offset", .num(at)), ("present", .bool(l.security.tableSignature != nil))]))]
+    }
+
+    /// In `encryption` (no key, likely encrypted): `repeating_pattern`, the [start, end) ranges whose sectors
+    /// repeat one ciphertext block (erased flash encrypted without an address tweak, e.g. FLASH_CRYPT_CONF 0).
+    static func encryptionPatternJSON(_ enc: EncryptionHint) -> [(String, JSON)] {
+        [("repeating_pattern", .array(enc.repeatingPattern.map { .array([.num($0.lowerBound), .num($0.upperBound)]) }))]
     }
 
     /// Top level: `secure_boot_v1_digest`, `flash_encryption`, `security_summary`.

@@ -31,7 +31,7 @@ public enum Report {
                 top.append(("encryption", .object([
                     ("likely", .bool(true)),
                     ("high_entropy", .array(enc.highEntropy.map { .array([.num($0.lowerBound), .num($0.upperBound)]) })),
-                ])))
+                ] + encryptionPatternJSON(enc))))
             }
             if let s = nvsSource { top.append(("nvs", nvsSummary(l, s))) }
             if !l.strayOTA.isEmpty {

@@ -3,17 +3,33 @@ import FlashFormats
 /// Plain-text lines about an image's Secure Boot signature, shared by the text report and the TUI's detail
 /// pane (they only add colour). Facts come from AppImage.secureBoot.
 public enum SecurityText {
+    /// The marks a line uses: Unicode for the text report, the TUI's glyph set (ASCII with `--ascii`).
+    public struct Marks: Sendable {
+        public var yes: String, no: String, unknown: String, dot: String
+        public init(yes: String, no: String, unknown: String, dot: String) {
+            self.yes = yes; self.no = no; self.unknown = unknown; self.dot = dot
+        }
+        public static let unicode = Marks(yes: "✓", no: "✗", unknown: "–", dot: "·")
+    }
+
+    /// The repeating-pattern ranges of a likely-encrypted dump (EncryptionHint.repeatingPattern), one line.
+    public static func repeatingPatternLine(_ enc: EncryptionHint, dash: String = "–", more: String = "…") -> String? {
+        guard !enc.repeatingPattern.isEmpty else { return nil }
+        let ranges = enc.repeatingPattern.prefix(4).map { "\(Hex.short($0.lowerBound))\(dash)\(Hex.short($0.upperBound))" }.joined(separator: ", ")
+        return "one ciphertext block repeating at \(ranges)\(enc.repeatingPattern.count > 4 ? ", \(more)" : ""): erased flash encrypted without an address tweak (ESP32 FLASH_CRYPT_CONF 0)"
+    }
+
     /// One line per V2 block (or one for a V1 signature), then what the dump cannot say.
-    public static func imageLines(_ img: AppImage) -> [String] {
-        func yn(_ b: Bool?) -> String { b.map { $0 ? "✓" : "✗" } ?? "–" }
+    public static func imageLines(_ img: AppImage, marks m: Marks = .unicode) -> [String] {
+        func yn(_ b: Bool?) -> String { b.map { $0 ? m.yes : m.no } ?? m.unknown }
         switch img.secureBoot {
         case nil:
             return []
         case .v2(let sector)?:
-            var out = ["Secure Boot V2 signature sector @\(Hex.short(sector.offset)) · \(sector.blocks.count) block\(sector.blocks.count == 1 ? "" : "s")"
-                       + (img.chip.map { " · \($0.name) checks \(SecureBoot.blocksChecked(by: $0) == 1 ? "block 0 only" : "up to 3 blocks")" } ?? "")]
+            var out = ["Secure Boot V2 signature sector @\(Hex.short(sector.offset)) \(m.dot) \(sector.blocks.count) block\(sector.blocks.count == 1 ? "" : "s")"
+                       + (img.chip.map { " \(m.dot) \($0.name) checks \(SecureBoot.blocksChecked(by: $0) == 1 ? "block 0 only" : "up to 3 blocks")" } ?? "")]
             for b in sector.blocks {
-                var line = "  block \(b.index) \(b.scheme?.rawValue ?? "unknown (version \(Hex.short(b.version)))") · CRC \(yn(b.crcOK)) · digest \(yn(b.digestOK)) · signature "
+                var line = "  block \(b.index) \(b.scheme?.rawValue ?? "unknown (version \(Hex.short(b.version)))") \(m.dot) CRC \(yn(b.crcOK)) \(m.dot) digest \(yn(b.digestOK)) \(m.dot) signature "
                 if let v = b.signatureValid { line += v ? "valid" : "INVALID" } else { line += "not verified" + (b.unverifiedReason.map { ": \($0)" } ?? "") }
                 out.append(line)
                 if let k = b.keyDigest {
@@ -30,6 +46,11 @@ public enum SecurityText {
 }
 
 extension TextReport {
+    /// Under "Flash encryption likely": where erased sectors encrypt to a repeating block.
+    func encryptionPatternLines(_ enc: EncryptionHint) -> [String] {
+        SecurityText.repeatingPatternLine(enc).map { ["  " + dim($0)] } ?? []
+    }
+
     /// The "Security" block of a flash image's report: summary, V1 digest, table signature.
     func securityLines(_ l: FlashLayout) -> [String] {
         var out: [String] = []

@@ -42,6 +42,7 @@ public struct TextReport {
             if let enc = l.encryption {
                 let ranges = enc.highEntropy.prefix(4).map { "\(Hex.short($0.lowerBound))–\(Hex.short($0.upperBound))" }.joined(separator: ", ")
                 out.append(head("Flash encryption") + " " + warn("likely: random-looking bytes at \(ranges)\(enc.highEntropy.count > 4 ? ", …" : "")"))
+                out += encryptionPatternLines(enc)
                 out.append("  " + dim("esptool read-flash returns ciphertext; the device decrypts with a key only it has"))
                 out.append("")
             }

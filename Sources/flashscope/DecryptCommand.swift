@@ -2,19 +2,25 @@ import ArgumentParser
 import FlashFormats
 import FlashModel
 
-/// `--flash-key`, `--flash-crypt-conf`, `--flash-scheme`: read a flash-encrypted dump through its key.
+/// `--flash-crypt-conf`, declared once for `decrypt` and every command reading through `--flash-key`.
+struct CryptConfOption: ParsableArguments {
+    @Option(name: .customLong("flash-crypt-conf"), help: "ESP32 FLASH_CRYPT_CONF eFuse value, 0x0–0xf (default 0xf).")
+    var value: String?
+}
+
+/// `--flash-key`, `--flash-crypt-conf`, `--flash-scheme`: read a flash-encrypted dump through its key
+/// (an @OptionGroup of ImageOptions).
 struct FlashKeyOptions: ParsableArguments {
     @Option(name: .customLong("flash-key"), help: "Flash-encryption key file (espsecure generate-flash-encryption-key): show the dump decrypted.")
     var flashKey: String?
 
-    @Option(name: .customLong("flash-crypt-conf"), help: "ESP32 FLASH_CRYPT_CONF eFuse value, 0x0–0xf (default 0xf).")
-    var cryptConf: String?
+    @OptionGroup var cryptConf: CryptConfOption
 
     @Option(name: .customLong("flash-scheme"), help: "esp32 (AES-256, address-tweaked) or xts (ESP32-S2 and later); default: found from the key and the dump.")
     var scheme: String?
 
     func decrypt(_ source: some ByteSource, tableOffset: Int?) throws -> OpenedDecryption? {
-        try FlashKeyRequest(flashKey: flashKey, cryptConf: cryptConf, scheme: scheme).decrypt(source, tableOffset: tableOffset)
+        try FlashKeyRequest(flashKey: flashKey, cryptConf: cryptConf.value, scheme: scheme).decrypt(source, tableOffset: tableOffset)
     }
 }
 
@@ -78,14 +84,14 @@ struct DecryptCommand: ParsableCommand {
     @Argument(help: "The encrypted flash dump.") var file: String
     @Option(name: .customLong("key"), help: "Flash-encryption key file.") var key: String
     @Option(name: .shortAndLong, help: "Output file (refused if it exists unless --force).") var output: String
-    @Option(name: .customLong("flash-crypt-conf"), help: "ESP32 FLASH_CRYPT_CONF, 0x0–0xf (default 0xf).") var cryptConf: String?
+    @OptionGroup var cryptConf: CryptConfOption
     @Option(name: .customLong("chip"), help: "Chip or scheme: esp32 (AES-256) or a later chip / xts (XTS-AES); default: found.") var chip: String?
     @Option(name: .customLong("pt-offset"), help: "Partition table offset (default: found by decrypting candidates).") var ptOffset: String?
     @Flag(help: "Print one JSON object.") var json = false
     @Flag(help: "Overwrite an existing output file.") var force = false
 
     func run() throws {
-        let opts = FlashKeyRequest(flashKey: key, cryptConf: cryptConf, scheme: chip)
+        let opts = FlashKeyRequest(flashKey: key, cryptConf: cryptConf.value, scheme: chip)
         let file: MappedFile
         do { file = try MappedFile(path: self.file) } catch { throw CLIError(error) }
         let table = try ptOffset.map { try parseNumber($0, what: "--pt-offset") }

@@ -1,4 +1,5 @@
 import FlashFormats
+import Foundation
 import Testing
 @testable import FlashModel
 
@@ -124,5 +125,25 @@ struct FlashDecryptionTests {
         try doc.write([1], at: 0x9100, label: "x")
         #expect(throws: FileError.self) { try ImageSaver.save(doc, to: "\(dir)/out.bin") }
         #expect(readFile("\(dir)/out.bin") == nil)
+    }
+
+    /// Without the key, erased sectors encrypted with FLASH_CRYPT_CONF 0 (plain ECB) repeat one ciphertext
+    /// block: the ranges are facts of the layout, listed in `info --json` (`encryption.repeating_pattern`) and
+    /// the text report. Any address tweak (conf ≠ 0, XTS) makes every block differ: no such range.
+    @Test(arguments: [(FlashEncryptionScheme.esp32(cryptConf: 0), true), (.esp32(cryptConf: 0xF), false), (.esp32(cryptConf: 0x5), false)])
+    func repeatingPatternRangesAreReported(scheme: FlashEncryptionScheme, repeats: Bool) throws {
+        let (plain, regions) = Self.plaintext(.esp32)
+        let l = try FlashLayout.analyze(ByteArray(Self.encrypt(plain, regions, scheme)))
+        let enc = try #require(l.encryption)
+        #expect(enc.repeatingPattern.contains(0xD000..<0xF000) == repeats, "\(enc.repeatingPattern)")
+        if !repeats { #expect(enc.repeatingPattern.isEmpty) }
+        #expect(enc.ciphertextRanges == (enc.highEntropy + enc.repeatingPattern).sorted { $0.lowerBound < $1.lowerBound })
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(Report.json(l, file: "enc.bin").serialized().utf8)) as? [String: Any])
+        let listed = try #require((json["encryption"] as? [String: Any])?["repeating_pattern"] as? [[Int]])
+        #expect(listed == enc.repeatingPattern.map { [$0.lowerBound, $0.upperBound] })
+        #expect(listed.contains([0xD000, 0xF000]) == repeats)
+        let text = TextReport(colour: false).render(l, file: "enc.bin")
+        #expect(text.contains("one ciphertext block repeating at") == repeats)
+        if repeats { #expect(text.contains("0xd000–0xf000")) }
     }
 }

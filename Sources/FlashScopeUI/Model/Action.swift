@@ -10,6 +10,8 @@ public enum Command: Sendable, Hashable {
     case stage, commit, markValid, markInvalid, eraseOTAData, eraseLastBootApp, simulateBoot
     case undo, redo, saveAs, goto, toggleRollback, toggleIDF, fixCRC
     case search, searchNext, searchPrevious, copy, mark
+    /// The copy box with the Secure Boot V2 key digests of the image on screen.
+    case copyKeyDigest
     // Movement in the focused pane
     case up, down, left, right, pageUp, pageDown, home, end
     /// Enter on a pane: show the selection in the hex pane, start editing, …

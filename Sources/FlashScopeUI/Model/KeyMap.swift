@@ -176,6 +176,7 @@ public enum KeyMap {
         KeyBinding(.global, [k("n")], .searchNext, "next match of the last search"),
         KeyBinding(.global, [k("N")], .searchPrevious, "previous match of the last search"),
         KeyBinding(.global, [k("y")], .copy, "copy the offset, the selection as hex, or the esptool command of the last save (OSC 52)", hint: "copy"),
+        KeyBinding(.global, [k("K")], .copyKeyDigest, "copy a Secure Boot V2 key digest of the image shown (detail pane, or the signature sector under the hex cursor) as espsecure digest-sbv2-public-key writes it (OSC 52)"),
         KeyBinding(.global, [k(.escape)], .cancel, "stop a running search"),
         KeyBinding(.global, [k("v")], .markValid, "mark the running app valid (esp_ota_mark_app_valid_cancel_rollback)", hint: "valid"),
         KeyBinding(.global, [k("x")], .markInvalid, "mark the running app invalid (esp_ota_mark_app_invalid_rollback)", hint: "invalid"),

@@ -157,6 +157,7 @@ public enum Update {
             }
             startSearch(&s, pattern, forward: c == .searchNext)
         case .copy: openCopyBox(&s)
+        case .copyKeyDigest: openKeyDigestBox(&s)
         case .mark:
             if s.hex.mark == nil {
                 s.hex.mark = s.hex.cursor
@@ -896,6 +897,43 @@ public enum Update {
         var box = CopyBox(items: items)
         if preferEsptool { box.selected = items.count - 1 }
         s.modal = .copy(box)
+    }
+
+    /// The image whose Secure Boot V2 blocks are on screen: the one whose signature sector holds the hex
+    /// cursor (hex pane focused), else the one the detail pane shows (the selected app, or the file's image).
+    static func signatureImageShown(_ s: AppState) -> AppImage? {
+        let l = s.layout
+        if s.focus == .hex {
+            let images = ([l.bootloader?.image, l.image] + l.apps.map(\.image)).compactMap { $0 }
+            if let img = images.first(where: { img in
+                guard case .v2(let sector)? = img.secureBoot else { return false }
+                return (sector.offset..<(sector.offset + SecureBoot.sectorSize)).contains(s.hex.cursor)
+            }) { return img }
+        }
+        if let p = s.selectedPartition { return p.entry.isApp ? l.app(named: p.name)?.image : nil }
+        return l.image
+    }
+
+    /// The copy box with the key digests of the image on screen (per block; on chips that burn fewer bytes
+    /// also the burned prefix), as `espsecure digest-sbv2-public-key` writes them.
+    static func openKeyDigestBox(_ s: inout AppState) {
+        guard let img = signatureImageShown(s), case .v2(let sector)? = img.secureBoot,
+              sector.blocks.contains(where: { $0.keyDigest != nil }) else {
+            s.message = StatusMessage("no Secure Boot V2 key digest here: select a signed app, or put the hex cursor in its signature sector", kind: .error)
+            return
+        }
+        let burned = img.chip.map { SecureBoot.burnedDigestLength(for: $0) } ?? 32
+        var items: [CopyBox.Item] = []
+        for b in sector.blocks {
+            guard let k = b.keyDigest else { continue }
+            let scheme = b.scheme?.rawValue ?? "unknown"
+            items.append(CopyBox.Item(label: "digest of the \(scheme) key in block \(b.index) (espsecure digest-sbv2-public-key)", value: Hex.bytes(k)))
+            if burned < k.count {
+                items.append(CopyBox.Item(label: "digest of block \(b.index)'s key, first \(burned) bytes (what \(img.chip?.name ?? "the chip") burns in eFuse)",
+                                          value: Hex.bytes(Array(k.prefix(burned)))))
+            }
+        }
+        s.modal = .copy(CopyBox(items: items))
     }
 
     // MARK: Saving

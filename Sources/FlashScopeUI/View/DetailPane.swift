@@ -149,6 +149,10 @@ enum DetailPane {
                 out.append([Span("  encrypted ", role: .warning), Span("\(Hex.short(r.lowerBound))–\(Hex.short(r.upperBound - 1))"),
                             Span(" (\(TextReport.size(r.count)), random-looking bytes)", role: .dim)])
             }
+            for r in enc.repeatingPattern {
+                out.append([Span("  encrypted ", role: .warning), Span("\(Hex.short(r.lowerBound))–\(Hex.short(r.upperBound - 1))"),
+                            Span(" (\(TextReport.size(r.count)), one ciphertext block repeating: erased flash, no address tweak)", role: .dim)])
+            }
             out.append([Span("esptool read-flash returns ciphertext; the device decrypts with a key only it has", role: .dim)])
         }
         if !l.strayOTA.isEmpty {
@@ -205,7 +209,8 @@ enum DetailPane {
             integ.append(Span(dot + "no SHA-256 appended", role: .dim))
         }
         out.append(integ)
-        for line in SecurityText.imageLines(img) { out.append([Span(line)]) }
+        let marks = SecurityText.Marks(yes: String(g.check), no: String(g.crossMark), unknown: g.isUnicode ? "–" : "-", dot: String(g.middleDot))
+        for line in SecurityText.imageLines(img, marks: marks) { out.append([Span(line)]) }
         out.append([Span("seg load      length  at       memory", role: .header)])
         for seg in img.segments {
             var types = ChipMemoryMap.memoryTypes(chipID: img.chipID, address: seg.loadAddress)

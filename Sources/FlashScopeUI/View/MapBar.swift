@@ -63,7 +63,7 @@ enum MapBar {
         // A flash-encrypted dump: the engine's ciphertext ranges and the plaintext otadata-like sectors
         // it found outside any partition (`info` lists both).
         if l.table == nil {
-            for r in l.encryption?.highEntropy ?? [] {
+            for r in l.encryption?.ciphertextRanges ?? [] {
                 named.append(Region(range: r, kind: .encrypted, labels: ["encrypted", "enc", "E"]))
             }
             for stray in l.strayOTA {
