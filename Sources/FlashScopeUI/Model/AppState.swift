@@ -40,6 +40,8 @@ public struct Prompt: Sendable, Equatable {
         case goto
         /// Hex bytes (`e9 ?? 02`) or text to find.
         case search(forward: Bool)
+        /// Path of a second image to compare with (compare mode).
+        case compareWith
     }
     public var kind: Kind
     public var text: String
@@ -54,6 +56,7 @@ public struct Prompt: Sendable, Equatable {
         case .saveAs: "Save as:"
         case .goto: "Go to offset or partition:"
         case .search: "Search (hex bytes e9 ?? 02, or text):"
+        case .compareWith: "Compare with file:"
         }
     }
 }
@@ -210,6 +213,9 @@ public struct AppState {
     public var lastSearch: SearchPattern?
     /// The esptool command of the last save (changed regions only), for the copy box.
     public var lastEsptoolCommand: String?
+
+    /// Compare mode: the second image and what differs (``Compare``).
+    public var compare: CompareState?
 
     /// Set by `quit`; the run loop ends with this exit status.
     public var exitStatus: Int32?

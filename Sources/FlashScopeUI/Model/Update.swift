@@ -73,6 +73,8 @@ public enum Update {
             reopened(&s, doc)
         case .searchSlice:
             searchSlice(&s)
+        case .compare(let event):
+            Compare.handle(&s, event)
         }
         refresh(&s)
         effects += scanEffects(s)
@@ -150,12 +152,14 @@ public enum Update {
         case .fixCRC: fixCRC(&s)
         case .search: s.prompt = Prompt(kind: .search(forward: true), text: s.lastSearch?.text ?? "")
         case .searchNext, .searchPrevious:
+            if Compare.jump(&s, forward: c == .searchNext) { return [] }
             guard let pattern = s.lastSearch else {
                 s.message = StatusMessage("no search yet: / searches for hex bytes (e9 ?? 02) or text", kind: .error)
                 return []
             }
             startSearch(&s, pattern, forward: c == .searchNext)
         case .copy: openCopyBox(&s)
+        case .compareWith, .closeCompare: return Compare.command(&s, c)
         case .mark:
             if s.hex.mark == nil {
                 s.hex.mark = s.hex.cursor
@@ -168,6 +172,8 @@ public enum Update {
             if s.search != nil {
                 s.search = nil
                 s.message = StatusMessage("search stopped")
+            } else {
+                _ = Compare.forgetSearch(&s)
             }
         case .up, .down, .left, .right, .pageUp, .pageDown, .home, .end: move(&s, c)
         case .activate: activate(&s)
@@ -392,7 +398,7 @@ public enum Update {
             setFocus(&s, .hex)
             let view = HexView(doc: s.document, runs: s.runs, cursor: s.hex.cursor)
             let lines = view.lines(from: s.hex.top, count: h.height)
-            let row = y - h.y
+            let row = (y - h.y) / (s.compare == nil ? 1 : 2)   // compare mode: each line has B's row below
             if row < lines.count, !lines[row].isCollapsed, let col = HexPane.byteColumn(x - h.x) {
                 s.hex.cursor = min(s.document.count - 1, lines[row].start + col)
                 s.hex.pendingNibble = nil
@@ -733,7 +739,7 @@ public enum Update {
             case .goto:
                 let names = s.layout.partitions.map(\.name).filter { $0.hasPrefix(p.text) }
                 completed(&s, prefix: p.text, candidates: names)
-            case .stagePath, .saveAs:
+            case .stagePath, .saveAs, .compareWith:
                 return [.completePath(p.text)]
             case .search:
                 break
@@ -771,6 +777,8 @@ public enum Update {
             s.prompt = nil
             let path = expandTilde(text)
             return [.save(path: path, mode: p.armed ?? .createNew)]
+        case .compareWith:
+            return Compare.submit(&s, text)
         }
         return []
     }

@@ -45,6 +45,7 @@ enum HexPane {
             buf.drawText("empty file", x: rect.x + 1, y: rect.y, width: rect.width - 1, role: .dim, glyphs: g)
             return
         }
+        if s.compare != nil { ComparePane.drawHex(&buf, s, rect); return }
         let view = HexView(doc: doc, runs: s.runs, cursor: s.hex.cursor)
         let lines = view.lines(from: s.hex.top, count: rect.height)
         let showASCII = rect.width >= asciiColumn + 16

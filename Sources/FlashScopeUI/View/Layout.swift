@@ -54,11 +54,14 @@ public struct Layout {
     public var tabs: [(Pane, Range<Int>)] = []
 
     /// Rows of the hex pane (the lower area's height when the hex pane is not shown).
-    public var hexRows: Int { hex?.height ?? lowerHeight }
+    public var hexRows: Int { max(1, (hex?.height ?? lowerHeight) / rowsPerHexLine) }
+    /// Screen rows per hex line: 2 in compare mode (B's bytes under A's).
+    public var rowsPerHexLine = 1
     public var lowerHeight: Int { (detail ?? hex ?? integrity)?.height ?? 0 }
 
     public static func compute(width: Int, height: Int, state s: AppState) -> Layout {
         var l = Layout(mode: .tooSmall, width: width, height: height)
+        if s.compare != nil { l.rowsPerHexLine = 2 }
         guard width >= minimumWidth, height >= minimumHeight else { return l }
         l.frame = Rect(x: 0, y: 0, width: width, height: height - 1)
         l.statusRow = height - 1
