@@ -269,13 +269,16 @@ public struct FlashDiff: Sendable {
     public var sizeB: Int { bytes.sizeB }
 
     /// Compares two images. The analyses are the caller's (made once when each file was opened).
-    public init<A: ByteSource, B: ByteSource>(_ sa: A, _ sb: B, layoutA: FlashLayout?, layoutB: FlashLayout?) {
-        self.init(sa, sb, comparison: ByteComparison(sa, sb), layoutA: layoutA, layoutB: layoutB)
+    /// `nvsKeys`: the nvs_keys for encrypted NVS partitions on both sides (else each dump's own
+    /// plaintext nvs_keys partition is used, as `flashscope nvs` does).
+    public init<A: ByteSource, B: ByteSource>(_ sa: A, _ sb: B, layoutA: FlashLayout?, layoutB: FlashLayout?, nvsKeys: NVS.Keys? = nil) {
+        self.init(sa, sb, comparison: ByteComparison(sa, sb), layoutA: layoutA, layoutB: layoutB, nvsKeys: nvsKeys)
     }
 
     /// Compares two images whose bytes were already compared (a complete ``ByteComparison`` of `sa`
     /// and `sb`, made piece by piece by a caller that must stay responsive).
-    public init<A: ByteSource, B: ByteSource>(_ sa: A, _ sb: B, comparison cmp: ByteComparison, layoutA: FlashLayout?, layoutB: FlashLayout?) {
+    public init<A: ByteSource, B: ByteSource>(_ sa: A, _ sb: B, comparison cmp: ByteComparison, layoutA: FlashLayout?, layoutB: FlashLayout?,
+                                              nvsKeys: NVS.Keys? = nil) {
         bytes = cmp
         a = layoutA
         b = layoutB
@@ -351,7 +354,7 @@ public struct FlashDiff: Sendable {
                              changedSectors: parts.first { $0.name == name }?.sectorCount ?? 0)
         }
 
-        nvs = Self.nvsChanges(sa, layoutA, sb, layoutB)
+        nvs = Self.nvsChanges(sa, layoutA, sb, layoutB, keys: nvsKeys)
     }
 
     /// NVS keys added, removed and changed between the two images' NVS partitions, from the NVS engine's
@@ -359,9 +362,9 @@ public struct FlashDiff: Sendable {
     /// not matter, only each key's type and value. Partitions are matched by name; one missing on a side
     /// has no keys there. An encrypted partition without usable keys (or an image FlashScope cannot
     /// analyse) makes the keys not comparable: `parsed` false, empty lists and a `reason`.
-    static func nvsChanges<A: ByteSource, B: ByteSource>(_ sa: A, _ la: FlashLayout?, _ sb: B, _ lb: FlashLayout?) -> NVSChanges {
-        let readA = la.map { NVSReading.read($0, sa) } ?? []
-        let readB = lb.map { NVSReading.read($0, sb) } ?? []
+    static func nvsChanges<A: ByteSource, B: ByteSource>(_ sa: A, _ la: FlashLayout?, _ sb: B, _ lb: FlashLayout?, keys: NVS.Keys? = nil) -> NVSChanges {
+        let readA = la.map { NVSReading.read($0, sa, keys: keys) } ?? []
+        let readB = lb.map { NVSReading.read($0, sb, keys: keys) } ?? []
         var names: [String] = readA.map(\.name)
         for r in readB where !names.contains(r.name) { names.append(r.name) }
         if names.isEmpty { return .notParsed }
@@ -370,7 +373,7 @@ public struct FlashDiff: Sendable {
         }
         for (side, reads) in [("A", readA), ("B", readB)] {
             if let r = reads.first(where: { $0.partition.encrypted && !$0.partition.decrypted }) {
-                return NVSChanges(parsed: false, reason: "\(r.name) in \(side) is encrypted and no key fits: not comparable")
+                return NVSChanges(parsed: false, reason: "\(r.name) in \(side) is encrypted and no key fits (--nvs-keys gives them): not comparable")
             }
         }
         var out = NVSChanges(parsed: true)

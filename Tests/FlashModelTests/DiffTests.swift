@@ -284,3 +284,19 @@ import FlashFormats
         #expect(small == ByteComparison(fa, fb))
     }
 }
+
+extension DiffTests {
+    @Test func nvsEncryptedComparedWithTheGivenKeys() throws {
+        let keys = NVS.Keys(dataKey: [UInt8](repeating: 0x11, count: 32), tweakKey: [UInt8](repeating: 0x22, count: 32))
+        let a = try Self.withNVS("sec,namespace,,\ntoken,data,string,one\nn,data,u8,1\n", keys: keys)
+        let b = try Self.withNVS("sec,namespace,,\ntoken,data,string,two\nn,data,u8,1\nm,data,u8,2\n", keys: keys)
+        let la = try FlashLayout.analyze(ByteArray(a)), lb = try FlashLayout.analyze(ByteArray(b))
+        let d = FlashDiff(ByteArray(a), ByteArray(b), layoutA: la, layoutB: lb, nvsKeys: keys)
+        #expect(d.nvs.parsed && d.nvs.reason == nil)
+        #expect(d.nvs.changed == ["sec/token"] && d.nvs.added == ["sec/m"] && d.nvs.removed.isEmpty)
+        // Wrong keys: not comparable, as without keys.
+        let wrong = NVS.Keys(dataKey: [UInt8](repeating: 0x33, count: 32), tweakKey: [UInt8](repeating: 0x44, count: 32))
+        let w = FlashDiff(ByteArray(a), ByteArray(b), layoutA: la, layoutB: lb, nvsKeys: wrong)
+        #expect(!w.nvs.parsed && w.nvs.reason?.contains("--nvs-keys") == true)
+    }
+}
