@@ -27,27 +27,69 @@ public struct ByteComparison: Sendable, Equatable {
     /// Number of differing bytes, including the bytes only the longer image has.
     public private(set) var differingBytes = 0
 
+    /// Bytes of the common part (from offset 0) compared so far; the comparison is complete once this
+    /// reaches the shorter size (see ``advance(_:_:by:)``).
+    public private(set) var compared = 0
+
     public var identical: Bool { sizeA == sizeB && differingBytes == 0 }
+    /// Every byte has been compared (always true for a comparison made by ``init(_:_:block:)``).
+    public var isComplete: Bool { compared >= Swift.min(sizeA, sizeB) && tailAdded }
+    private var tailAdded = false
 
     public init<A: ByteSource, B: ByteSource>(_ a: A, _ b: B, block: Int = 1 << 20) {
-        sizeA = a.count
-        sizeB = b.count
-        let common = Swift.min(a.count, b.count)
+        self.init(sizeA: a.count, sizeB: b.count)
         let block = Swift.max(Self.sectorSize, block / Self.sectorSize * Self.sectorSize)
-        var start = 0
-        while start < common {
-            let end = Swift.min(start + block, common)
-            compareBlock(a, b, start..<end)
-            (a as? MappedFile)?.releasePages(start..<end)
-            (b as? MappedFile)?.releasePages(start..<end)
-            start = end
+        while !isComplete { advance(a, b, by: block) }
+    }
+
+    /// A comparison of two sources of these sizes with nothing compared yet: ``advance(_:_:by:)``
+    /// compares the next piece, so a caller that must stay responsive (the TUI) spreads the work.
+    public init(sizeA: Int, sizeB: Int) {
+        self.sizeA = Swift.max(0, sizeA)
+        self.sizeB = Swift.max(0, sizeB)
+    }
+
+    /// Compares the next `by` bytes (rounded to whole sectors) of the common part, releasing the mapped
+    /// pages once compared; after the last of them, records the bytes only the longer source has.
+    /// `a` and `b` must be the sources of the sizes given at creation.
+    public mutating func advance<A: ByteSource, B: ByteSource>(_ a: A, _ b: B, by amount: Int) {
+        guard !isComplete, a.count == sizeA, b.count == sizeB else { return }
+        let common = Swift.min(sizeA, sizeB)
+        let step = Swift.max(Self.sectorSize, amount / Self.sectorSize * Self.sectorSize)
+        if compared < common {
+            let end = compared + Swift.min(step, common - compared)
+            compareBlock(a, b, compared..<end)
+            Self.release(a, compared..<end)
+            Self.release(b, compared..<end)
+            compared = end
         }
-        let longer = Swift.max(a.count, b.count)
+        guard compared >= common, !tailAdded else { return }
+        tailAdded = true
+        let longer = Swift.max(sizeA, sizeB)
         if longer > common {
             addExact(common..<longer)
             differingBytes += longer - common
             addSectors(common..<longer)
         }
+    }
+
+    /// The exact differing byte ranges inside `window` (bytes only the longer source has count as
+    /// differing): what a screen of both images marks. Work is proportional to the window.
+    public static func differences<A: ByteSource, B: ByteSource>(_ a: A, _ b: B, in window: Range<Int>) -> [Range<Int>] {
+        let longer = Swift.max(a.count, b.count), common = Swift.min(a.count, b.count)
+        let w = window.clamped(to: 0..<longer)
+        guard !w.isEmpty else { return [] }
+        var c = ByteComparison(sizeA: a.count, sizeB: b.count)
+        let both = w.clamped(to: 0..<common)
+        if !both.isEmpty { c.compareBlock(a, b, both) }
+        let tail = w.clamped(to: common..<longer)
+        if !tail.isEmpty { c.addExact(tail) }
+        return c.exact
+    }
+
+    /// Gives a mapped file's pages of `range` back (a document or a plain mapped file).
+    private static func release<S: ByteSource>(_ s: S, _ range: Range<Int>) {
+        if let f = s as? MappedFile { f.releasePages(range) } else if let d = s as? FlashDocument { d.releasePages(range) }
     }
 
     /// Compares `range` (both sources have it), chunk against chunk.
@@ -227,8 +269,16 @@ public struct FlashDiff: Sendable {
     public var sizeB: Int { bytes.sizeB }
 
     /// Compares two images. The analyses are the caller's (made once when each file was opened).
-    public init<A: ByteSource, B: ByteSource>(_ sa: A, _ sb: B, layoutA: FlashLayout?, layoutB: FlashLayout?) {
-        let cmp = ByteComparison(sa, sb)
+    /// `nvsKeys`: the nvs_keys for encrypted NVS partitions on both sides (else each dump's own
+    /// plaintext nvs_keys partition is used, as `flashscope nvs` does).
+    public init<A: ByteSource, B: ByteSource>(_ sa: A, _ sb: B, layoutA: FlashLayout?, layoutB: FlashLayout?, nvsKeys: NVS.Keys? = nil) {
+        self.init(sa, sb, comparison: ByteComparison(sa, sb), layoutA: layoutA, layoutB: layoutB, nvsKeys: nvsKeys)
+    }
+
+    /// Compares two images whose bytes were already compared (a complete ``ByteComparison`` of `sa`
+    /// and `sb`, made piece by piece by a caller that must stay responsive).
+    public init<A: ByteSource, B: ByteSource>(_ sa: A, _ sb: B, comparison cmp: ByteComparison, layoutA: FlashLayout?, layoutB: FlashLayout?,
+                                              nvsKeys: NVS.Keys? = nil) {
         bytes = cmp
         a = layoutA
         b = layoutB
@@ -304,7 +354,7 @@ public struct FlashDiff: Sendable {
                              changedSectors: parts.first { $0.name == name }?.sectorCount ?? 0)
         }
 
-        nvs = Self.nvsChanges(sa, layoutA, sb, layoutB)
+        nvs = Self.nvsChanges(sa, layoutA, sb, layoutB, keys: nvsKeys)
     }
 
     /// NVS keys added, removed and changed between the two images' NVS partitions, from the NVS engine's
@@ -312,9 +362,9 @@ public struct FlashDiff: Sendable {
     /// not matter, only each key's type and value. Partitions are matched by name; one missing on a side
     /// has no keys there. An encrypted partition without usable keys (or an image FlashScope cannot
     /// analyse) makes the keys not comparable: `parsed` false, empty lists and a `reason`.
-    static func nvsChanges<A: ByteSource, B: ByteSource>(_ sa: A, _ la: FlashLayout?, _ sb: B, _ lb: FlashLayout?) -> NVSChanges {
-        let readA = la.map { NVSReading.read($0, sa) } ?? []
-        let readB = lb.map { NVSReading.read($0, sb) } ?? []
+    static func nvsChanges<A: ByteSource, B: ByteSource>(_ sa: A, _ la: FlashLayout?, _ sb: B, _ lb: FlashLayout?, keys: NVS.Keys? = nil) -> NVSChanges {
+        let readA = la.map { NVSReading.read($0, sa, keys: keys) } ?? []
+        let readB = lb.map { NVSReading.read($0, sb, keys: keys) } ?? []
         var names: [String] = readA.map(\.name)
         for r in readB where !names.contains(r.name) { names.append(r.name) }
         if names.isEmpty { return .notParsed }
@@ -323,7 +373,7 @@ public struct FlashDiff: Sendable {
         }
         for (side, reads) in [("A", readA), ("B", readB)] {
             if let r = reads.first(where: { $0.partition.encrypted && !$0.partition.decrypted }) {
-                return NVSChanges(parsed: false, reason: "\(r.name) in \(side) is encrypted and no key fits: not comparable")
+                return NVSChanges(parsed: false, reason: "\(r.name) in \(side) is encrypted and no key fits (--nvs-keys gives them): not comparable")
             }
         }
         var out = NVSChanges(parsed: true)

@@ -17,14 +17,22 @@ struct DiffCommand: ParsableCommand {
     var ptOffset: String?
     @Flag(help: "Evaluate the boot as a bootloader built with CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE.") var rollback = false
     @Flag(help: "Print one JSON object (the shape is documented in README.md).") var json = false
+    @Option(name: .customLong("nvs-keys"), help: "nvs_keys partition image (eky, tky, CRC) for encrypted NVS in both images (else each dump's own nvs_keys partition).")
+    var nvsKeys: String?
+    @OptionGroup var flashKey: FlashKeyOptions
 
     func run() throws {
         let options: AnalysisOptions
         do {
             options = AnalysisOptions(tableOffset: try ptOffset.map { try parseNumber($0, what: "--pt-offset") }, rollback: rollback)
         } catch { throw CLIError("\(error)", code: Self.troubleCode) }
-        let oa = try Self.open(a, options), ob = try Self.open(b, options)
-        let diff = FlashDiff(oa.file, ob.file, layoutA: oa.layout, layoutB: ob.layout)
+        let keys: NVS.Keys?
+        do { keys = try NVSCommand.readKeys(nvsKeys) } catch let e as CLIError { throw CLIError(e.message, code: Self.troubleCode) }
+        let oa = try Self.open(a, options, flashKey), ob = try Self.open(b, options, flashKey)
+        // Through --flash-key both sides are compared as the plaintext the chip reads (the document's view).
+        let diff = oa.decrypted == nil && ob.decrypted == nil
+            ? FlashDiff(oa.file, ob.file, layoutA: oa.layout, layoutB: ob.layout, nvsKeys: keys)
+            : FlashDiff(oa.document, ob.document, layoutA: oa.layout, layoutB: ob.layout, nvsKeys: keys)
         if oa.file.changedWhileOpen || ob.file.changedWhileOpen {
             throw CLIError("\(oa.file.changedWhileOpen ? a : b): changed while being compared; compare again when it no longer changes",
                            code: Self.troubleCode)
@@ -35,8 +43,9 @@ struct DiffCommand: ParsableCommand {
     }
 
     /// Opens one side; every failure becomes exit 2.
-    static func open(_ path: String, _ options: AnalysisOptions) throws -> Opened {
-        do { return try Opened(path: path, options: options) }
+    static func open(_ path: String, _ options: AnalysisOptions, _ flashKey: FlashKeyOptions) throws -> Opened {
+        do { return try Opened(path: path, options: options, flashKey: flashKey) }
         catch let e as CLIError { throw CLIError(e.message, code: troubleCode) }
+        catch { throw CLIError("\(error)", code: troubleCode) }   // a bad --flash-crypt-conf / --flash-scheme
     }
 }

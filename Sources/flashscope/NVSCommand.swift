@@ -36,8 +36,11 @@ struct NVSCommand: ParsableCommand {
         if output != nil && !csv && fromCSV == nil { throw ValidationError("-o goes with --csv or --from-csv") }
     }
 
-    func readKeys() throws -> NVS.Keys? {
-        guard let path = nvsKeys else { return nil }
+    func readKeys() throws -> NVS.Keys? { try Self.readKeys(nvsKeys) }
+
+    /// The keys in an nvs_keys partition image file (`--nvs-keys`; also `diff`'s).
+    static func readKeys(_ path: String?) throws -> NVS.Keys? {
+        guard let path else { return nil }
         let f: MappedFile
         do { f = try MappedFile(path: path) } catch { throw CLIError(error) }
         switch NVS.Keys.parse(f.bytes(0..<min(f.count, 4096))) {

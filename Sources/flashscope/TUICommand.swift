@@ -26,6 +26,9 @@ struct TUICommand: ParsableCommand {
     @Flag(name: .customLong("no-color"), help: "Monochrome: attributes only (also when NO_COLOR is set).")
     var noColor = false
 
+    @Option(help: ArgumentHelp("Open in compare mode against a second image B (o in the TUI does the same): changed partitions marked, both boot predictions, B's bytes under A's, n/N jump between differences.", valueName: "B.bin"))
+    var compare: String?
+
     @Flag(name: .customLong("no-mouse"), help: "Leave the mouse to the terminal (text selection without Shift).")
     var noMouse = false
 
@@ -43,7 +46,7 @@ struct TUICommand: ParsableCommand {
         }
         let options = TUIOptions(path: image.file, tableOffset: try image.analysisOptions().tableOffset,
                                  settings: OTASettings(rollback: image.rollback, idf: idf == "5" ? .v5 : .v6),
-                                 ascii: ascii, noColor: noColor, mouse: !noMouse)
+                                 ascii: ascii, noColor: noColor, mouse: !noMouse, compare: compare)
         let status = try runTUI(opened, options)
         if status != 0 { throw ExitCode(status) }
     }

@@ -12,6 +12,8 @@ struct TUIOptions {
     var ascii: Bool
     var noColor: Bool
     var mouse: Bool
+    /// `--compare B.bin`: start in compare mode.
+    var compare: String? = nil
 }
 
 /// Starts the terminal, runs the interactive loop, and restores the terminal on every way out:
@@ -38,6 +40,7 @@ func runTUI(_ opened: Opened, _ options: TUIOptions) throws -> Int32 {
     let program = Program(state: state)
     program.onRedraw = { terminal.invalidate() }
     program.onClipboard = { terminal.copyToClipboard($0) }
+    if let b = options.compare { program.openCompare(b) }
     let status = runLoop(terminal, program)
     terminal.restore()
     if let message = program.fileChangedMessage {

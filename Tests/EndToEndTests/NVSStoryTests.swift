@@ -19,7 +19,7 @@ struct NVSStoryTests {
         try #require(t.waitFor("Partitions"))
         t.press("Home")
         try #require(t.waitFor("nvs · data nvs"))
-        t.press("o")
+        t.press("t")
         try #require(t.waitFor("what the app reads: 8 keys"))
         #expect(t.lastScreen.contains { $0.contains("ssid") && $0.contains("\"FlashScope-Lab\"") })
 

@@ -284,3 +284,81 @@ import FlashFormats
         #expect(small == ByteComparison(fa, fb))
     }
 }
+
+extension DiffTests {
+    @Test func nvsEncryptedComparedWithTheGivenKeys() throws {
+        let keys = NVS.Keys(dataKey: [UInt8](repeating: 0x11, count: 32), tweakKey: [UInt8](repeating: 0x22, count: 32))
+        let a = try Self.withNVS("sec,namespace,,\ntoken,data,string,one\nn,data,u8,1\n", keys: keys)
+        let b = try Self.withNVS("sec,namespace,,\ntoken,data,string,two\nn,data,u8,1\nm,data,u8,2\n", keys: keys)
+        let la = try FlashLayout.analyze(ByteArray(a)), lb = try FlashLayout.analyze(ByteArray(b))
+        let d = FlashDiff(ByteArray(a), ByteArray(b), layoutA: la, layoutB: lb, nvsKeys: keys)
+        #expect(d.nvs.parsed && d.nvs.reason == nil)
+        #expect(d.nvs.changed == ["sec/token"] && d.nvs.added == ["sec/m"] && d.nvs.removed.isEmpty)
+        // Wrong keys: not comparable, as without keys.
+        let wrong = NVS.Keys(dataKey: [UInt8](repeating: 0x33, count: 32), tweakKey: [UInt8](repeating: 0x44, count: 32))
+        let w = FlashDiff(ByteArray(a), ByteArray(b), layoutA: la, layoutB: lb, nvsKeys: wrong)
+        #expect(!w.nvs.parsed && w.nvs.reason?.contains("--nvs-keys") == true)
+    }
+}
+
+extension DiffTests {
+    /// B's NVS as the app leaves it after `nvs_set_str(wifi, ssid, …)` when page 0 is full: the old item's
+    /// entries erased on page 0 (now FULL), the new one written on page 1 (ACTIVE, next seq). Both pages
+    /// are the NVSBuilder's (page 1 is the first page of a partition generated with the new value, its
+    /// namespace entry erased since the namespace is already on page 0).
+    static func rewrittenOnPage1(ssid: String) throws -> (a: [UInt8], b: [UInt8]) {
+        let a = try Self.withNVS("wifi,namespace,,\nssid,data,string,home\npass,data,string,secret\n")
+        var nvs = Array(a[0x9000..<0xD000])
+        let rewrite = try NVSBuilder.generate(csv: "key,type,encoding,value\nwifi,namespace,,\nssid,data,string,\(ssid)\n", size: 0x4000) { _ in nil }
+        func setState(_ page: inout ArraySlice<UInt8>, _ slot: Int, _ state: NVS.EntryState) {
+            let at = page.startIndex + 32 + slot / 4, bit = UInt8(2 * (slot % 4))
+            page[at] = (page[at] & ~(3 << bit)) | (state.rawValue << bit)
+        }
+        // The slots of an item: its header and the data entries of its span (byte 2 of the header).
+        func slots(_ page: ArraySlice<UInt8>, key: String, namespace ns: UInt8) -> [Int] {
+            for slot in 0..<126 {
+                let e = page.startIndex + 64 + 32 * slot
+                let name = page[(e + 8)..<(e + 24)].prefix { $0 != 0 }
+                if page[e] == ns, Array(name) == Array(key.utf8) { return Array(slot..<(slot + Int(page[e + 2]))) }
+            }
+            return []
+        }
+        var page0 = nvs[0..<0x1000]
+        let old = slots(page0, key: "ssid", namespace: 1)
+        #expect(old.count == 2, "header + one data entry for a short string")
+        for s in old { setState(&page0, s, .erased) }
+        page0.replaceSubrange(page0.startIndex..<(page0.startIndex + 4), with: [0xFC, 0xFF, 0xFF, 0xFF])   // FULL
+        var page1 = rewrite[0..<0x1000]
+        let seq0 = UInt32(page0[4]) | UInt32(page0[5]) << 8 | UInt32(page0[6]) << 16 | UInt32(page0[7]) << 24
+        let seq1 = seq0 + 1
+        page1.replaceSubrange(4..<8, with: [UInt8(seq1 & 0xFF), UInt8(seq1 >> 8 & 0xFF), UInt8(seq1 >> 16 & 0xFF), UInt8(seq1 >> 24)])
+        let crc = NVS.pageHeaderCRC(Array(page1))
+        page1.replaceSubrange(28..<32, with: [UInt8(crc & 0xFF), UInt8(crc >> 8 & 0xFF), UInt8(crc >> 16 & 0xFF), UInt8(crc >> 24)])
+        let ns = slots(page1, key: "wifi", namespace: 0)
+        #expect(ns.count == 1)
+        for s in ns { setState(&page1, s, .erased) }
+        nvs.replaceSubrange(0..<0x1000, with: page0)
+        nvs.replaceSubrange(0x1000..<0x2000, with: page1)
+        var b = a
+        b.replaceSubrange(0x9000..<0xD000, with: nvs)
+        return (a, b)
+    }
+
+    @Test(arguments: [("office", true), ("home", false)])
+    func nvsKeyRewrittenOnAnotherPage(ssid: String, changed: Bool) throws {
+        let (a, b) = try Self.rewrittenOnPage1(ssid: ssid)
+        // What the app reads from B: the copy on page 1, and every other key as before.
+        let lb = try FlashLayout.analyze(ByteArray(b))
+        let read = try #require(NVSReading.read(lb, ByteArray(b)).first)
+        let resolved = try #require(read.partition.values.first { $0.namespace == "wifi" && $0.key == "ssid" })
+        #expect(resolved.page == 1, "the rewritten item is the one the app reads")
+        #expect(resolved.value.text == ssid)
+        #expect(read.partition.values.filter { $0.key == "ssid" }.count == 1)
+        #expect(read.partition.values.contains { $0.key == "pass" && $0.value.text == "secret" })
+        let d = try Self.diff(a, b)
+        #expect(d.nvs.parsed)
+        #expect(d.nvs.changed == (changed ? ["wifi/ssid"] : []), "\(d.nvs)")
+        #expect(d.nvs.added.isEmpty && d.nvs.removed.isEmpty)
+        #expect(d.partitions.first { $0.name == "nvs" }?.changed == true, "the bytes differ either way")
+    }
+}

@@ -49,6 +49,10 @@ struct MonkeyTests {
         var rng = SplitMix64(seed: &seed)
         var monkey = Monkey(saveDirectory: dir, stageFile: "\(dir)/app.bin") { rng.nextByte() }
         monkey.renderEvery = 4
+        // Compare mode against another sample (edited sectors, another boot): o opens it.
+        let other = image == "ota1-active.bin" ? "rollback-pending.bin" : "ota1-active.bin"
+        Fixtures.write(Fixtures.bytes(other), to: "\(dir)/b.bin")
+        monkey.compareFile = "\(dir)/b.bin"
 
         func fresh() throws -> Program {
             let state = try AppState(document: FlashDocument(bytes: bytes), displayName: image, width: 80, height: 24)
@@ -71,7 +75,7 @@ struct MonkeyTests {
         #expect(c.keys + c.typed + c.clicks + c.resizes >= actions / 2)
         #expect(c.renders >= actions / 8)
         print("monkey \(image): \(sent) actions (\(c.keys) keys, \(c.typed) words, \(c.clicks) clicks, \(c.resizes) resizes, "
-              + "\(c.saves) saves, \(c.stages) stage prompts, \(c.quits) quits) \(restarts) restarts")
+              + "\(c.saves) saves, \(c.stages) stage prompts, \(c.compares) compare prompts, \(c.quits) quits) \(restarts) restarts")
     }
 }
 

@@ -24,7 +24,7 @@ struct NVSPaneTests {
     /// Selects the nvs partition (the first row) and opens its pane.
     static func open(_ p: Program) {
         p.press(.home)
-        p.type("o")
+        p.type("t")
     }
 
     static func part(_ p: Program) throws -> NVS.Partition {
@@ -51,9 +51,9 @@ struct NVSPaneTests {
         let hints = KeyMap.hints(p.state).map(\.key)
         #expect(hints.contains("/") && hints.contains("a") && hints.contains("h") && hints.contains("Enter"))
         // o again (the pane has focus) closes it; Esc does too.
-        p.type("o")
+        p.type("t")
         #expect(p.state.nvs == nil)
-        p.type("o")
+        p.type("t")
         p.press(.escape)
         #expect(p.state.nvs == nil)
         #expect(!p.text.contains("ns   key        type   value"))
@@ -209,7 +209,7 @@ struct NVSPaneTests {
         // The screen shows the legend under the list (wide layout: both panes at once).
         #expect(p.text.contains("hex: ns type span chunk crc key data payload"))
         // A multi-chunk blob: every chunk header is marked.
-        p.type("o")
+        p.type("t")
         #expect(p.state.focus == .detail)
         p.type("/")
         p.press(.ctrl("u"))
@@ -261,7 +261,7 @@ struct NVSPaneTests {
         // o on an app partition explains instead of opening.
         let p = try Self.demo()
         p.press(.end)
-        p.type("o")
+        p.type("t")
         #expect(p.state.nvs == nil)
         #expect(p.state.message?.kind == .error)
     }
@@ -315,7 +315,7 @@ struct NVSPaneTests {
         while p.state.focus != .hex { p.press(.tab) }
         p.type("e00")
         p.press(.escape)
-        p.type("o")
+        p.type("t")
         #expect(p.state.focus == .detail)
         _ = p.text
     }

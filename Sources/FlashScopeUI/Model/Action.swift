@@ -12,6 +12,7 @@ public enum Command: Sendable, Hashable {
     case search, searchNext, searchPrevious, copy, mark
     /// The copy box with the Secure Boot V2 key digests of the image on screen.
     case copyKeyDigest
+    case compareWith, closeCompare
     // Movement in the focused pane
     case up, down, left, right, pageUp, pageDown, home, end
     /// Enter on a pane: show the selection in the hex pane, start editing, …
@@ -57,6 +58,8 @@ public enum Action {
     case reopened(FlashDocument)
     /// Look through the next slice of the image for the running search.
     case searchSlice
+    /// Compare mode: B opened or not, the next slice of the comparison.
+    case compare(CompareEvent)
 }
 
 /// Work ``update(_:_:)`` asks the runtime to do: file I/O and long computations. The runtime
@@ -76,6 +79,8 @@ public enum Effect: Equatable, Sendable {
     case redraw
     /// Put text on the terminal's clipboard (OSC 52).
     case clipboard(String)
+    /// Open a second image to compare with (compare mode).
+    case openCompare(String)
     /// End the program with this status.
     case quit(Int32)
 }

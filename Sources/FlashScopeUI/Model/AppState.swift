@@ -42,6 +42,8 @@ public struct Prompt: Sendable, Equatable {
         case search(forward: Bool)
         /// Text a key or namespace of the NVS pane must contain.
         case nvsFilter
+        /// Path of a second image to compare with (compare mode).
+        case compareWith
     }
     public var kind: Kind
     public var text: String
@@ -57,6 +59,7 @@ public struct Prompt: Sendable, Equatable {
         case .goto: "Go to offset or partition:"
         case .search: "Search (hex bytes e9 ?? 02, or text):"
         case .nvsFilter: "Filter NVS keys and namespaces:"
+        case .compareWith: "Compare with file:"
         }
     }
 }
@@ -216,6 +219,9 @@ public struct AppState {
     public var lastSearch: SearchPattern?
     /// The esptool command of the last save (changed regions only), for the copy box.
     public var lastEsptoolCommand: String?
+
+    /// Compare mode: the second image and what differs (``Compare``).
+    public var compare: CompareState?
 
     /// Set by `quit`; the run loop ends with this exit status.
     public var exitStatus: Int32?

@@ -173,11 +173,14 @@ public enum KeyMap {
         KeyBinding(.global, [k("q")], .quit, "quit (asks when there are unsaved changes)", hint: "quit"),
         KeyBinding(.global, [k("g")], .goto, "go to an offset (0x…, K/M) or partition name[+offset]", hint: "goto"),
         KeyBinding(.global, [k("/")], .search, "search the whole image for hex bytes (e9 ?? 02, ?? is any byte) or text; runs between keys", hint: "search"),
-        KeyBinding(.global, [k("n")], .searchNext, "next match of the last search"),
-        KeyBinding(.global, [k("N")], .searchPrevious, "previous match of the last search"),
+        // n / N / O show in the status bar only while comparing (see `meaningful`), first (see `hints`).
+        KeyBinding(.global, [k("n")], .searchNext, "next match of the last search; comparing with o and no search made since (or Esc'd): next difference", hint: "next diff"),
+        KeyBinding(.global, [k("N")], .searchPrevious, "previous match of the last search; comparing and no search: previous difference"),
+        KeyBinding(.global, [k("o")], .compareWith, "compare with a second image (B): partitions that differ, both boot predictions, B's bytes under A's"),
+        KeyBinding(.global, [k("O")], .closeCompare, "leave compare mode", hint: "close compare"),
         KeyBinding(.global, [k("y")], .copy, "copy the offset, the selection as hex, or the esptool command of the last save (OSC 52)", hint: "copy"),
         KeyBinding(.global, [k("K")], .copyKeyDigest, "copy a Secure Boot V2 key digest of the image shown (detail pane, or the signature sector under the hex cursor) as espsecure digest-sbv2-public-key writes it (OSC 52)"),
-        KeyBinding(.global, [k(.escape)], .cancel, "stop a running search"),
+        KeyBinding(.global, [k(.escape)], .cancel, "stop a running search; comparing: forget the last search (n/N go to differences again)"),
         KeyBinding(.global, [k("v")], .markValid, "mark the running app valid (esp_ota_mark_app_valid_cancel_rollback)", hint: "valid"),
         KeyBinding(.global, [k("x")], .markInvalid, "mark the running app invalid (esp_ota_mark_app_invalid_rollback)", hint: "invalid"),
         KeyBinding(.global, [k("b")], .simulateBoot, "simulate the next boot (what the bootloader writes)", hint: "boot"),
@@ -188,7 +191,7 @@ public enum KeyMap {
         KeyBinding(.global, [k("r")], .toggleRollback, "toggle the rollback setting (CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE)", hint: "rollback"),
         KeyBinding(.global, [k("i")], .toggleIDF, "toggle the ESP-IDF behaviour (v5 / v6 esp_rewrite_ota_data)", hint: "IDF"),
         KeyBinding(.global, [k(.ctrl("l"))], .redraw, "repaint the screen"),
-        KeyBinding(.global, [k("o")], .openNVS, "NVS partition: open its pane (keys, values, every entry), go back to it, or close it", hint: "NVS"),
+        KeyBinding(.global, [k("t")], .openNVS, "NVS partition: open its pane (keys, values, every entry), go back to it, or close it", hint: "NVS"),
     ]
 
     /// The contexts that apply to `state`, most specific first.
@@ -239,6 +242,11 @@ public enum KeyMap {
                 out.append(KeyHint(label(key, glyphs: state.glyphs), h))
             }
         }
+        // Comparing: the difference keys lead (the bar is cut at the terminal's width).
+        if state.compare != nil {
+            let lead: Set<String> = ["next diff", "close compare"]
+            out = out.filter { lead.contains($0.label) } + out.filter { !lead.contains($0.label) }
+        }
         return out
     }
 
@@ -260,6 +268,9 @@ public enum KeyMap {
         case .undo: return s.document.canUndo || s.hex.editing
         case .redo: return s.document.canRedo
         case .openNVS: return NVSPane.canOpen(s)
+        // Only in compare mode (n / N name their difference jumps there).
+        case .closeCompare: return s.compare != nil
+        case .searchNext: return s.compare != nil && s.lastSearch == nil
         default: return true
         }
     }

@@ -73,6 +73,8 @@ public enum Update {
             reopened(&s, doc)
         case .searchSlice:
             searchSlice(&s)
+        case .compare(let event):
+            Compare.handle(&s, event)
         }
         refresh(&s)
         effects += scanEffects(s)
@@ -151,6 +153,7 @@ public enum Update {
         case .fixCRC: fixCRC(&s)
         case .search: s.prompt = Prompt(kind: .search(forward: true), text: s.lastSearch?.text ?? "")
         case .searchNext, .searchPrevious:
+            if Compare.jump(&s, forward: c == .searchNext) { return [] }
             guard let pattern = s.lastSearch else {
                 s.message = StatusMessage("no search yet: / searches for hex bytes (e9 ?? 02) or text", kind: .error)
                 return []
@@ -158,6 +161,7 @@ public enum Update {
             startSearch(&s, pattern, forward: c == .searchNext)
         case .copy: openCopyBox(&s)
         case .copyKeyDigest: openKeyDigestBox(&s)
+        case .compareWith, .closeCompare: return Compare.command(&s, c)
         case .mark:
             if s.hex.mark == nil {
                 s.hex.mark = s.hex.cursor
@@ -170,6 +174,8 @@ public enum Update {
             if s.search != nil {
                 s.search = nil
                 s.message = StatusMessage("search stopped")
+            } else {
+                _ = Compare.forgetSearch(&s)
             }
         case .up, .down, .left, .right, .pageUp, .pageDown, .home, .end: move(&s, c)
         case .activate: activate(&s)
@@ -398,7 +404,7 @@ public enum Update {
         }
         if let h = l.hex, h.contains(x: x, y: y) {
             setFocus(&s, .hex)
-            if let at = HexPane.offset(s, h, x: x, y: y) {
+            if let at = s.compare == nil ? HexPane.offset(s, h, x: x, y: y) : ComparePane.offset(s, h, x: x, y: y) {
                 s.hex.cursor = min(s.document.count - 1, at)
                 s.hex.pendingNibble = nil
                 selectPartitionUnderCursor(&s)
@@ -738,7 +744,7 @@ public enum Update {
             case .goto:
                 let names = s.layout.partitions.map(\.name).filter { $0.hasPrefix(p.text) }
                 completed(&s, prefix: p.text, candidates: names)
-            case .stagePath, .saveAs:
+            case .stagePath, .saveAs, .compareWith:
                 return [.completePath(p.text)]
             case .search, .nvsFilter:
                 break
@@ -779,6 +785,8 @@ public enum Update {
             s.prompt = nil
             let path = expandTilde(text)
             return [.save(path: path, mode: p.armed ?? .createNew)]
+        case .compareWith:
+            return Compare.submit(&s, text)
         }
         return []
     }

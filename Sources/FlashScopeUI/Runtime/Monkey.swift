@@ -9,13 +9,15 @@ import ScreenKit
 public struct Monkey {
     /// What was sent, by kind (reported by the monkey test).
     public struct Counts: Sendable, Equatable {
-        public var keys = 0, typed = 0, clicks = 0, resizes = 0, saves = 0, stages = 0, renders = 0, quits = 0
+        public var keys = 0, typed = 0, clicks = 0, resizes = 0, saves = 0, stages = 0, renders = 0, quits = 0, compares = 0
         public var total: Int { keys + typed + clicks + resizes }
         public init() {}
     }
 
     public var saveDirectory: String?
     public var stageFile: String?
+    /// The second image the compare prompt (`o`) opens; without one, a path that does not exist.
+    public var compareFile: String?
     public private(set) var counts = Counts()
     /// Draw the frame after every `renderEvery`-th input (and after every resize); 1 draws them all.
     public var renderEvery = 1
@@ -32,8 +34,8 @@ public struct Monkey {
     static let keys: [Key] = {
         var k: [Key] = [.up, .down, .left, .right, .pageUp, .pageDown, .home, .end, .enter, .escape, .tab, .backTab,
                         .backspace, .delete, .ctrl("u"), .ctrl("r"), .ctrl("l"), .ctrl("g"), .function(1), .function(5)]
-        // o (NVS pane) twice: it only opens on an nvs partition, and a, h, / then act inside it.
-        for c in "?sScvxbEDrRiuUgGwWeEfFnN/yYjkhloo0123456789abcdefABCDEF qQ-+x.~" { k.append(.char(c)) }
+        // t (NVS pane) twice: it only opens on an nvs partition, and a, h, / then act inside it.
+        for c in "?sScvxbEDrRiuUgGwWeEfFnN/yYjkhltt0123456789abcdefABCDEF qQ-+x.~oOK" { k.append(.char(c)) }
         return k
     }()
 
@@ -94,6 +96,11 @@ public struct Monkey {
                 let path = byte() % 3 == 0 ? "/nonexistent/app.bin" : (stageFile ?? "/nonexistent/app.bin")
                 for c in path { p.send(.insert(c)) }
                 counts.stages += 1
+            case .compareWith:
+                p.send(.key(.ctrl("u")))
+                let path = byte() % 3 == 0 ? "/nonexistent/b.bin" : (compareFile ?? "/nonexistent/b.bin")
+                for c in path { p.send(.insert(c)) }
+                counts.compares += 1
             default: break
             }
         }

@@ -74,7 +74,7 @@ public final class Program {
     public static let scanStep = 4 << 20
 
     /// Whether deferred work is waiting.
-    public var hasDeferredWork: Bool { job != nil || !deferred.isEmpty || state.search != nil }
+    public var hasDeferredWork: Bool { job != nil || !deferred.isEmpty || state.search != nil || Compare.needsWork(state) }
 
     /// Does one step of deferred work: a slice of the wanted region scan. Returns false when
     /// there was nothing to do. A scan that is no longer wanted (the selection moved) is dropped;
@@ -84,6 +84,10 @@ public final class Program {
         // A running search goes first: the user is waiting for it.
         if state.search != nil {
             send(.searchSlice)
+            return true
+        }
+        if Compare.needsWork(state) {
+            send(.compare(.slice))
             return true
         }
         let wanted = Set(Update.scanEffects(state).compactMap { e -> ScanKey? in if case .scan(let k) = e { k } else { nil } })
@@ -135,6 +139,12 @@ public final class Program {
             }
         case .save(let path, let mode):
             return save(path, mode)
+        case .openCompare(let path):
+            do {
+                return .compare(.opened(path: path, document: FlashDocument(file: try MappedFile(path: path))))
+            } catch {
+                return .compare(.failed(path: path, message: error.detail))
+            }
         case .completePath(let prefix):
             return .completed(prefix: prefix, candidates: PathCompletion.candidates(prefix))
         case .reopen(let path):

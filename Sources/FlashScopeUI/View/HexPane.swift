@@ -98,6 +98,7 @@ enum HexPane {
             buf.drawText("empty file", x: rect.x + 1, y: rect.y, width: rect.width - 1, role: .dim, glyphs: g)
             return
         }
+        if s.compare != nil { ComparePane.drawHex(&buf, s, rect); return }
         let rows = rows(s, rect)
         let k = bytesPerRow(width: rect.width)
         let showASCII = showsASCII(width: rect.width)

@@ -55,21 +55,25 @@ public struct Layout {
 
     /// Where the hex pane goes in the single-pane layout, shown or not (page sizes need it).
     var singleArea: Rect?
+    /// Screen rows per hex line: 2 in compare mode (B's bytes under A's; compare mode always shows 16 bytes a row).
+    public var rowsPerHexLine = 1
     /// 16-byte lines the hex pane shows (of the lower area when the hex pane is not shown): its rows,
-    /// or fewer on a narrow pane, where a line takes two or four rows.
+    /// or fewer on a narrow pane, where a line takes two or four rows, or in compare mode, where it takes two.
     public var hexRows: Int {
         guard let r = hex ?? singleArea ?? detail ?? integrity else { return 0 }
+        if rowsPerHexLine > 1 { return max(1, r.height / rowsPerHexLine) }
         return r.height / HexPane.rowsPerLine(width: r.width)
     }
-    /// Bytes a row of the hex pane shows (16; 8 or 4 on a narrow pane).
+    /// Bytes a row of the hex pane shows (16; 8 or 4 on a narrow pane outside compare mode).
     public var hexBytesPerRow: Int {
-        guard let r = hex ?? singleArea ?? detail ?? integrity else { return HexView.rowSize }
+        guard rowsPerHexLine == 1, let r = hex ?? singleArea ?? detail ?? integrity else { return HexView.rowSize }
         return HexPane.bytesPerRow(width: r.width)
     }
     public var lowerHeight: Int { (detail ?? hex ?? integrity)?.height ?? 0 }
 
     public static func compute(width: Int, height: Int, state s: AppState) -> Layout {
         var l = Layout(mode: .tooSmall, width: width, height: height)
+        if s.compare != nil { l.rowsPerHexLine = 2 }
         guard width >= minimumWidth, height >= minimumHeight else { return l }
         l.frame = Rect(x: 0, y: 0, width: width, height: height - 1)
         l.statusRow = height - 1

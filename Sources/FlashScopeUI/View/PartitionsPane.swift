@@ -6,7 +6,7 @@ import ScreenKit
 enum PartitionsPane {
     static func title(_ s: AppState) -> [Span] {
         guard s.hasPartitions else { return [Span(s.layout.kind == .flashImage ? "Partitions" : "File", role: .title)] }
-        return [Span("Partitions", role: .title), Span(" \(s.layout.partitions.count)", role: .dim)]
+        return [Span("Partitions", role: .title), Span(" \(s.layout.partitions.count)", role: .dim)] + ComparePane.partitionsTitle(s)
     }
 
     /// Index of the first row shown (the table scrolls to keep the selection visible).
@@ -67,7 +67,7 @@ enum PartitionsPane {
             if showSub { cells.append(Span(e.subtypeName ?? Hex.short(e.subtype), role: typeRole)) }
             cells.append(Span(Hex.short(e.offset), role: .dim))
             cells.append(Span(TextReport.size(Int(e.size))))
-            let st = Derived.status(s, p, width: wide ? 11 : statusWidth)
+            let st = ComparePane.status(s, p) ?? Derived.status(s, p, width: wide ? 11 : statusWidth)
             if wide {
                 var content = Derived.content(s, p)
                 if e.encrypted { content = "encrypted " + content }

@@ -89,7 +89,8 @@ enum Screen {
         let g = s.glyphs
         buf.drawBox(l.frame, glyphs: g)
         drawHeader(&buf, s, l)
-        buf.drawSpans(Derived.bootSpans(s), x: 2, y: l.bootRow, width: l.width - 4, glyphs: g)
+        if s.compare != nil { ComparePane.drawBoot(&buf, s, x: 2, y: l.bootRow, width: l.width - 4) }
+        else { buf.drawSpans(Derived.bootSpans(s), x: 2, y: l.bootRow, width: l.width - 4, glyphs: g) }
         if l.mode == .single {
             // One pane: its name highlighted among the others on the rule above it; Tab cycles.
             buf.drawRule(x: 0, y: l.upperDivider, width: l.width, joinsBox: true, glyphs: g)
@@ -166,7 +167,7 @@ enum Screen {
     static func drawHeader(_ buf: inout ScreenBuffer, _ s: AppState, _ l: Layout) {
         let g = s.glyphs
         let lay = s.layout
-        var facts: [Span] = [Span(s.displayName, role: .accent, bold: true), Span(" \(g.middleDot) \(sizeWords(s.document.count))")]
+        var facts: [Span] = [Span(s.displayName, role: .accent, bold: true)] + ComparePane.headerSpans(s) + [Span(" \(g.middleDot) \(sizeWords(s.document.count))")]
         if Derived.isPartialDump(s) {
             facts.append(Span(" \(g.middleDot) "))
             facts.append(Span("partial dump: ends at \(Hex.short(s.document.count))", role: .warning, bold: true))
