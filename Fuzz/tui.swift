@@ -20,7 +20,8 @@ import FlashScopeUI
 enum FuzzTarget {
     /// Inputs sent to the program per fuzz input (each a key, a typed word, a click, a resize or a
     /// burst of hex digits, followed by a frame).
-    static let maxSteps = 48
+    static let maxSteps = 24
+    static let renderEvery = 12
 
     /// Where patches go: bootloader header, table, NVS, both otadata sectors, each app's header, the
     /// core dump partition.
@@ -99,12 +100,16 @@ enum FuzzTarget {
             exhausted = true
             return 0
         }
+        // Every input is updated; frames are drawn after every `renderEvery`-th input, every resize and
+        // at the end (a frame costs more than the update before it, and most of a frame repeats).
+        monkey.renderEvery = renderEvery
         var steps = 0
         while !exhausted && steps < maxSteps {
             // A quit ends the session: what follows would be a fresh start, which another input covers.
             guard monkey.step(program) else { return }
             steps += 1
         }
+        _ = render(program.state)
     }
 
     static func seeds() -> [(String, [UInt8])] {

@@ -145,6 +145,10 @@ struct NarrowLayoutTests {
         let p = Program(state: state)
         let hints = KeyMap.hints(p.state).map(\.label)
         #expect(!hints.contains("commit"), "\(hints)")
+        // At 40×12 the OTA pane's explanation wraps instead of being cut.
+        p.settle([.resize(width: 40, height: 12), .key(.tab)])
+        #expect(p.state.focus == .otadata)
+        #expect(p.text.contains("possible."), "\(p.text)")
         let withOTA = try Fixtures.program("fresh-two-ota.bin")
         #expect(KeyMap.hints(withOTA.state).map(\.label).contains("commit"))
     }

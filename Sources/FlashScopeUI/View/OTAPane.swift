@@ -32,9 +32,10 @@ enum OTAPane {
             return
         }
         guard s.layout.kind == .otadata || s.layout.otadataPartition != nil else {
-            let lines = [[Span("no otadata partition", role: .warning, bold: true)],
-                         [Span("The bootloader starts factory (or the first", role: .dim)],
-                         [Span("app that verifies); commit is not possible.", role: .dim)]]
+            // Wrapped to the pane (one pane at a time at 40 columns) rather than cut.
+            let lines = [[Span("no otadata partition", role: .warning, bold: true)]]
+                + [Span("The bootloader starts factory (or the first app that verifies); commit is not possible.", role: .dim)]
+                    .wrapped(to: rect.width - 2, indent: 0)
             for (i, spans) in lines.enumerated() where i < rect.height {
                 buf.drawSpans(spans, x: rect.x + 1, y: rect.y + i, width: rect.width - 2, glyphs: g)
             }
