@@ -254,4 +254,20 @@ struct CompareTests {
         p.press(.char("n"))
         #expect(p.state.hex.cursor == 0x9000)
     }
+    @Test("past the engine's cap on exact ranges, a collapsed run says which sector differs")
+    func collapsedPastTheExactCap() throws {
+        var b = Fixtures.bytes("fresh-two-ota.bin")
+        // Every other byte of 256 KiB of free space: more one-byte ranges than the engine keeps exactly.
+        for i in stride(from: 0x310000, to: 0x350000, by: 2) { b[i] = 0 }
+        b[0x3F0100] = 0x12
+        let (p, dir) = try comparing(b, name: "noisy.bin")
+        defer { Fixtures.remove(dir) }
+        let c = try #require(p.state.compare)
+        #expect(c.bytes.exactTruncated)
+        p.send(.command(.goto))
+        p.type("0x3f0000")
+        p.press(.enter)
+        #expect(p.text.contains("B  ≠ differs here, in the sector at 003f0000"), "\(p.text)")
+    }
 }
+

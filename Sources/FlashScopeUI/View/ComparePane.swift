@@ -140,7 +140,14 @@ enum ComparePane {
             role = .dim
         } else {
             let inside = ByteComparison.clip(c.bytes.exact, to: range)
-            if inside.isEmpty {
+            // Past the exact ranges the engine keeps, only the changed sectors are known.
+            let pastExact = c.bytes.exactTruncated && range.lowerBound >= (c.bytes.exact.last?.upperBound ?? 0)
+            let sectors = pastExact && inside.isEmpty ? ByteComparison.clip(c.bytes.sectors, to: range) : []
+            if let first = sectors.first {
+                text = "\(differs) differs here, in the sector at \(Hex.padded(first.lowerBound / ByteComparison.sectorSize * ByteComparison.sectorSize, 8)) (n goes there)"
+                role = .changed
+                buf.put(differs, x: x, y: y, role: .changed, bold: true)
+            } else if inside.isEmpty {
                 text = "same bytes"
                 role = .dim
             } else {
