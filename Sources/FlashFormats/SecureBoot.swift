@@ -127,7 +127,7 @@ public enum SecureBoot {
         guard bytes.count == blockSize, bytes[0] == blockMagic else { return nil }
         let b = bytes
         let version = b[1]
-        let stored = UInt32(b[1196]) | UInt32(b[1197]) << 8 | UInt32(b[1198]) << 16 | UInt32(b[1199]) << 24
+        let stored = b.le32(at: 1196)
         let computed = Checksums.crc32(Array(b[0..<crcCovered]))
         let scheme: SecureBootScheme? = switch (version, b[2]) {
         case (0x02, _): .rsa3072
@@ -167,7 +167,7 @@ public enum SecureBoot {
         switch scheme {
         case .rsa3072:
             let n = be(36..<420), sig = be(812..<1196)
-            let e = UInt32(b[420]) | UInt32(b[421]) << 8 | UInt32(b[422]) << 16 | UInt32(b[423]) << 24
+            let e = b.le32(at: 420)
             result = n.withUnsafeBufferPointer { np in sig.withUnsafeBufferPointer { sp in digest.withUnsafeBufferPointer { dp in
                 fs_rsa_pss_sha256_verify(np.baseAddress, np.count, e, dp.baseAddress, dp.count, sp.baseAddress, sp.count)
             } } }
