@@ -103,6 +103,8 @@ public struct PartitionEntry: Sendable, Equatable, Hashable {
     /// app/ota_`slot`.
     public func isOTAApp(slot: Int) -> Bool { isApp && Int(subtype) == Int(PartitionType.otaSubtypeBase) + slot }
     public var isOTAData: Bool { type == PartitionType.data && subtype == PartitionType.otadataSubtype }
+    /// data/nvs: a partition `nvs_flash` reads.
+    public var isNVS: Bool { type == PartitionType.data && subtype == PartitionType.nvsSubtype }
 
     public var typeName: String? { PartitionType.typeName(type) }
     public var subtypeName: String? { PartitionType.subtypeName(type: type, subtype: subtype) }
@@ -130,6 +132,7 @@ public enum PartitionType {
     public static let otaSubtypeBase: UInt8 = 0x10
     public static let testSubtype: UInt8 = 0x20
     public static let otadataSubtype: UInt8 = 0x00
+    public static let nvsSubtype: UInt8 = 0x02
 
     static let typeNames: [(String, UInt8)] = [("app", 0), ("data", 1), ("bootloader", 2), ("partition_table", 3)]
     static let subtypeNames: [UInt8: [(String, UInt8)]] = {
@@ -371,7 +374,7 @@ public struct PartitionTable: Sendable {
             if e.type == PartitionType.data && (e.subtype == 0x00 || e.subtype == 0x03) && e.readonly {
                 out.append(TableFinding(.genAlwaysReadWrite, at(i), "'\(name)' partition of type \(e.type) and subtype \(e.subtype) is always read-write and cannot be read-only"))
             }
-            if e.type == PartitionType.data && e.subtype == 0x02 && e.size < 0x3000 && !e.readonly {
+            if e.isNVS && e.size < 0x3000 && !e.readonly {
                 out.append(TableFinding(.genSmallNVSNotReadonly, at(i), "'\(name)' partition of type \(e.type) and subtype \(e.subtype) of this size (\(Hex.short(e.size))) must be flagged as 'readonly' (the size of read/write NVS has to be at least 0x3000)"))
             }
         }

@@ -38,7 +38,7 @@ public struct NVSReading: Sendable {
         var k = keys
         var keyNote: Diagnostic?
         if k == nil { (k, keyNote) = dumpKeys(layout, source) }
-        return layout.partitions.filter { $0.entry.type == 1 && $0.entry.subtype == 0x02 && (name == nil || $0.name == name) }.map { p in
+        return layout.partitions.filter { $0.entry.isNVS && (name == nil || $0.name == name) }.map { p in
             var part = NVS.read(source, offset: Int(p.entry.offset), size: Int(p.entry.size), keys: k, rules: r,
                                 readOnly: p.entry.flags & 2 != 0)
             if part.encrypted && !part.decrypted, let n = keyNote { part.diagnostics.append(n) }

@@ -157,7 +157,7 @@ enum Derived {
             if o.entries.allSatisfy({ $0?.isErased ?? true }) { return Status(text: "erased", role: .erased) }
             return Status(text: "\(g.crossMark) no valid", role: .invalid)
         }
-        if e.type == PartitionType.data, e.subtype == 0x02, let n = nvs(s.document, range(s, p)) {
+        if e.isNVS, let n = nvs(s.document, range(s, p)) {
             if n.used == 0 { return Status(text: "erased", role: .erased) }
             return Status(text: "NVS \(n.used)/\(n.total)", role: .normal)
         }
@@ -180,7 +180,7 @@ enum Derived {
             }
             return "no valid entry"
         }
-        if e.type == PartitionType.data, e.subtype == 0x02, let n = nvs(s.document, range(s, p)) {
+        if e.isNVS, let n = nvs(s.document, range(s, p)) {
             return "\(n.used)/\(n.total) pages used"
         }
         if let c = CoreDumpPane.shortContent(s, p) { return c }

@@ -71,7 +71,7 @@ final class NVSCache: @unchecked Sendable {
 }
 
 extension NVSPane {
-    static func isNVS(_ p: PartitionInfo) -> Bool { p.entry.type == PartitionType.data && p.entry.subtype == 0x02 }
+    static func isNVS(_ p: PartitionInfo) -> Bool { p.entry.isNVS }
 
     /// The engine's reading of partition `p` (nil when `p` is not an NVS partition).
     static func partition(_ s: AppState, _ p: PartitionInfo) -> NVS.Partition? {

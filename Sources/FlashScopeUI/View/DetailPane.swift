@@ -113,7 +113,7 @@ enum DetailPane {
             }
         } else if e.isOTAData {
             out += otadataLines(s)
-        } else if e.type == PartitionType.data, e.subtype == 0x02, r.count >= 0x1000 {
+        } else if e.isNVS, r.count >= 0x1000 {
             out += NVSPane.lines(s, p, width: width)
         }
         if let cd = CoreDumpPane.lines(s, p, width: width) { out.insert(contentsOf: cd.lead, at: 0); out += cd.rest } else { out += CoreDumpPane.contentLines(s, p) }
