@@ -33,6 +33,29 @@ int fs_aes_xts(const uint8_t *key, size_t key_length, int encrypt, const uint8_t
     return run_cipher(c, key, tweak, encrypt, input, output, length);
 }
 
+int fs_aes_xts_units(const uint8_t *key, size_t key_length, int encrypt, uint64_t first_tweak, size_t unit,
+                     const uint8_t *input, uint8_t *output, size_t count) {
+    if (unit < 16 || unit > (size_t)0x7fffffff) return 0;
+    const EVP_CIPHER *c = key_length == 32 ? EVP_aes_128_xts()
+                        : key_length == 64 ? EVP_aes_256_xts() : NULL;
+    if (c == NULL) return 0;
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    if (ctx == NULL) return 0;
+    int ok = EVP_CipherInit_ex(ctx, c, NULL, key, NULL, encrypt) == 1 && EVP_CIPHER_CTX_set_padding(ctx, 0) == 1;
+    for (size_t i = 0; ok && i < count; i++) {
+        uint8_t tweak[16] = {0};
+        uint64_t t = first_tweak + (uint64_t)i * (uint64_t)unit;
+        for (int k = 0; k < 8; k++) tweak[k] = (uint8_t)(t >> (8 * k));
+        int n = 0, tail = 0;
+        ok = EVP_CipherInit_ex(ctx, NULL, NULL, NULL, tweak, -1) == 1
+            && EVP_CipherUpdate(ctx, output + i * unit, &n, input + i * unit, (int)unit) == 1
+            && EVP_CipherFinal_ex(ctx, output + i * unit + n, &tail) == 1
+            && (size_t)(n + tail) == unit;
+    }
+    EVP_CIPHER_CTX_free(ctx);
+    return ok;
+}
+
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>

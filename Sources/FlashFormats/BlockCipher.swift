@@ -33,4 +33,20 @@ public enum BlockCipher {
         }
         return ok == 1 ? out : nil
     }
+
+    /// AES-XTS over consecutive data units of `unit` bytes, unit i with the tweak `firstTweak + i * unit`
+    /// (little-endian): one cipher context for all of them. nil when the sizes or the key do not fit.
+    public static func aesXTSUnits(key: [UInt8], encrypt: Bool, firstTweak: UInt64, unit: Int, _ data: [UInt8]) -> [UInt8]? {
+        guard key.count == 32 || key.count == 64, unit >= 16, data.count % unit == 0 else { return nil }
+        if data.isEmpty { return [] }
+        var out = [UInt8](repeating: 0, count: data.count)
+        let ok = key.withUnsafeBufferPointer { k in
+            data.withUnsafeBufferPointer { i in
+                out.withUnsafeMutableBufferPointer { o in
+                    fs_aes_xts_units(k.baseAddress, k.count, encrypt ? 1 : 0, firstTweak, unit, i.baseAddress, o.baseAddress, i.count / unit)
+                }
+            }
+        }
+        return ok == 1 ? out : nil
+    }
 }

@@ -21,6 +21,18 @@ public enum Checksums {
         return UInt32(truncatingIfNeeded: crc)
     }
 
+    /// The same over bytes in memory.
+    public static func crc32(_ p: UnsafeRawBufferPointer, seed: UInt32 = 0) -> UInt32 {
+        guard let base = p.baseAddress else { return seed }
+        var crc = UInt(seed), offset = 0
+        while offset < p.count {
+            let n = Swift.min(p.count - offset, 1 << 30)
+            crc = CZlib.crc32(crc, base.advanced(by: offset).assumingMemoryBound(to: Bytef.self), uInt(n))
+            offset += n
+        }
+        return UInt32(truncatingIfNeeded: crc)
+    }
+
     public static func crc32(_ bytes: [UInt8], seed: UInt32 = 0) -> UInt32 {
         crc32(ByteArray(bytes), 0..<bytes.count, seed: seed)
     }

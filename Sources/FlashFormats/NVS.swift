@@ -142,6 +142,18 @@ public enum NVS {
             return out + [UInt8](repeating: 0xFF, count: NVS.pageSize - out.count)
         }
 
+        /// Decrypts a page's entries in place (page `relative` bytes from the partition start); erased
+        /// (all 0xFF) entries stay as they are, as the firmware never decrypts them. False if the cipher failed.
+        func decrypt(_ slots: inout [Slot], pageRelative: Int) -> Bool {
+            let cipher = slots.withUnsafeBytes { Array($0) }
+            guard let plain = BlockCipher.aesXTSUnits(key: xtsKey, encrypt: false, firstTweak: UInt64(pageRelative + 64),
+                                                      unit: entrySize, cipher) else { return false }
+            plain.withUnsafeBytes { p in
+                for i in slots.indices where !slots[i].isErased { slots[i] = Slot(p.baseAddress! + i * entrySize) }
+            }
+            return true
+        }
+
         /// Decrypts (or encrypts) one 32-byte entry at `relative` bytes from the partition start.
         public func crypt(_ entry: [UInt8], relative: Int, encrypt: Bool) -> [UInt8]? {
             var tweak = [UInt8](repeating: 0, count: 16)
@@ -324,19 +336,20 @@ public enum NVS {
         if size % pageSize != 0 {
             part.diagnostics.append(.warning(offset, .nvsSizeNotPages, "NVS partition size \(Hex.short(size)) is not a multiple of 4096; the last \(size % pageSize) bytes are not used"))
         }
-        // Raw pages (nil = not in the dump).
-        var raw: [[UInt8]?] = []
+        // Page headers, and the entries as stored (nil = the page is not in the dump).
+        var raw: [[Slot]?] = []
         raw.reserveCapacity(pageCount)
+        part.pages.reserveCapacity(pageCount)
         var missing = 0
         for i in 0..<pageCount {
             let b = source.bytes(at: offset + i * pageSize, length: pageSize)
             if b == nil { missing += 1 }
-            raw.append(b)
+            part.pages.append(readPage(b, index: i, offset: offset + i * pageSize))
+            raw.append(b.map(Slot.page))
         }
         if missing > 0 {
             part.diagnostics.append(.warning(offset, .nvsTruncated, "\(missing) of \(pageCount) NVS pages are not in the dump; they are shown as absent and treated as erased"))
         }
-        part.pages = raw.enumerated().map { readPage($0.element, index: $0.offset, offset: offset + $0.offset * pageSize) }
 
         // Plaintext or ciphertext?
         let plainScore = headerScore(raw, part.pages, keys: nil)
@@ -359,16 +372,11 @@ public enum NVS {
         }
 
         // Plaintext entries (decrypted where needed).
-        var plain: [[[UInt8]]?] = raw.enumerated().map { (i, b) in
-            guard let b else { return nil }
-            return (0..<entryCount).map { e in
-                let start = 64 + e * entrySize
-                let ent = Array(b[start..<(start + entrySize)])
-                guard let k = useKeys, !ent.allSatisfy({ $0 == 0xFF }) else { return ent }
-                return k.crypt(ent, relative: i * pageSize + start, encrypt: false) ?? ent
-            }
+        var plain = raw
+        if let k = useKeys {
+            for i in plain.indices where plain[i] != nil { _ = k.decrypt(&plain[i]!, pageRelative: i * pageSize) }
         }
-        var sim = Startup(rules: rules, readOnly: readOnly)
+        var sim = Startup(rules: rules, readOnly: readOnly, base: offset)
         sim.load(part.pages, raw: raw, plain: &plain)
         if sim.initError == nil {
             sim.initStorage()
@@ -377,10 +385,6 @@ public enum NVS {
         part.initError = sim.initError
         part.namespaces = sim.namespaces.enumerated().map { (i, n) in
             Namespace(name: n.name, index: n.index, reachable: !sim.namespaces[..<i].contains { $0.nameKey == n.nameKey })
-        }
-        part.values = part.values.map { v in
-            Resolved(namespace: v.namespace, nsIndex: v.nsIndex, key: v.key, type: v.type, value: v.value,
-                     entries: v.entries.map { offset + $0 }, page: v.page, slot: v.slot)
         }
         part.entries = listEntries(part, plain: plain, sim: sim)
         pageDiagnostics(&part)
@@ -416,7 +420,7 @@ public enum NVS {
         for e in 0..<entryCount { bitmap.append(EntryState(rawValue: (b[32 + e / 4] >> UInt8(2 * (e % 4))) & 3)!) }
         let state: PageState
         if word == 0xFFFF_FFFF {
-            state = b.allSatisfy({ $0 == 0xFF }) ? .empty : .corrupt
+            state = allErased(b) ? .empty : .corrupt
         } else if crcStored != crcComputed {
             state = .corrupt
         } else {
@@ -431,8 +435,21 @@ public enum NVS {
                     crcComputed: crcComputed, state: state, bitmap: bitmap)
     }
 
+    /// Every byte 0xFF (eight at a time).
+    static func allErased(_ b: [UInt8]) -> Bool {
+        b.withUnsafeBytes { p in
+            var i = 0
+            while i + 8 <= p.count {
+                if p.loadUnaligned(fromByteOffset: i, as: UInt64.self) != .max { return false }
+                i += 8
+            }
+            while i < p.count { if p[i] != 0xFF { return false }; i += 1 }
+            return true
+        }
+    }
+
     /// Written entries on loadable pages, and how many of them have a good header CRC.
-    static func headerScore(_ raw: [[UInt8]?], _ pages: [Page], keys: Keys?) -> (total: Int, good: Int) {
+    static func headerScore(_ raw: [[Slot]?], _ pages: [Page], keys: Keys?) -> (total: Int, good: Int) {
         var total = 0, good = 0
         for p in pages where p.hasSeq {
             guard let b = raw[p.index] else { continue }
@@ -440,9 +457,8 @@ public enum NVS {
             while e < entryCount {
                 defer { e += 1 }
                 guard p.bitmap[e] == .written else { continue }
-                let start = 64 + e * entrySize
-                var ent = Array(b[start..<(start + entrySize)])
-                if let keys { ent = keys.crypt(ent, relative: p.index * pageSize + start, encrypt: false) ?? ent }
+                var ent = b[e].bytes
+                if let keys { ent = keys.crypt(ent, relative: p.index * pageSize + 64 + e * entrySize, encrypt: false) ?? ent }
                 total += 1
                 if headerCRC(ent) == ent.le32(at: 4) {
                     good += 1
@@ -463,12 +479,18 @@ public enum NVS {
         return Checksums.crc32(b, 8..<32, seed: Checksums.crc32(b, 0..<4, seed: 0xFFFF_FFFF))
     }
 
+    static func headerCRC(_ e: Slot) -> UInt32 { e.crc32(8..<32, seed: e.crc32(0..<4, seed: 0xFFFF_FFFF)) }
+    static func crcOK(_ e: Slot) -> Bool { headerCRC(e) == e.le32(at: 4) }
+
     /// `Page::Header::calculateCrc32`: ROM CRC of bytes 4–27.
     public static func pageHeaderCRC(_ h: [UInt8]) -> UInt32 { Checksums.crc32(Array(h[4..<28]), seed: 0xFFFF_FFFF) }
 
     /// The key as C reads it: up to the first NUL of at most 15 bytes.
     static func keyString(_ e: [UInt8]) -> String {
         String(decoding: normalizedKey(Array(e[8..<24])).prefix { $0 != 0 }, as: UTF8.self)
+    }
+    static func keyString(_ e: Slot) -> String {
+        String(decoding: e.normalizedKey.prefix { $0 != 0 }, as: UTF8.self)
     }
 
     /// A lookup key as `Item(…, key)` builds it: strncpy of at most 15 bytes into zeros.
@@ -480,11 +502,18 @@ public enum NVS {
 
     /// `Item::calculateCrc32WithoutValue` & 0xffffff: the hash list's key.
     static func itemHash(ns: UInt8, key: [UInt8], chunk: UInt8) -> UInt32 {
-        var c = Checksums.crc32([ns], seed: 0xFFFF_FFFF)
-        c = Checksums.crc32(ByteArray(key), 0..<16, seed: c)
-        return Checksums.crc32([chunk], seed: c) & 0xFF_FFFF
+        var item = Slot.erased
+        item.withMutableBytes { b in
+            b[0] = ns
+            b[3] = chunk
+            for i in 0..<16 { b[8 + i] = i < key.count ? key[i] : 0 }
+        }
+        return itemHash(item)
     }
     /// The hash of a flash entry's own (ns, key bytes, chunk).
+    static func itemHash(_ e: Slot) -> UInt32 {
+        e.crc32(3..<4, seed: e.crc32(8..<24, seed: e.crc32(0..<1, seed: 0xFFFF_FFFF))) & 0xFF_FFFF
+    }
     static func itemHash(_ e: [UInt8]) -> UInt32 {
         let b = ByteArray(e)
         var c = Checksums.crc32(b, 0..<1, seed: 0xFFFF_FFFF)
@@ -493,8 +522,8 @@ public enum NVS {
     }
 
     /// Whether a header passes the load-time check of these rules (`Item::checkHeaderConsistency`).
-    static func consistent(_ e: [UInt8], index: Int, rules: Rules) -> Bool {
-        guard headerCRC(e) == e.le32(at: 4) else { return false }
+    static func consistent(_ e: Slot, index: Int, rules: Rules) -> Bool {
+        guard crcOK(e) else { return false }
         guard rules.strictHeaderCheck else { return true }
         let span = Int(e[2])
         guard let t = ItemType(rawValue: e[1]) else { return false }
@@ -597,20 +626,19 @@ public enum NVS {
     }
 
     /// Every item header on flash with its fate, page by page in physical order.
-    static func listEntries(_ part: Partition, plain: [[[UInt8]]?], sim: Startup) -> [Entry] {
+    static func listEntries(_ part: Partition, plain: [[Slot]?], sim: Startup) -> [Entry] {
         var out: [Entry] = []
         let nsNames = Dictionary(sim.namespaces.map { ($0.index, $0.name) }, uniquingKeysWith: { a, _ in a })
-        let live = sim.liveSet()
+        let live = sim.liveSet(pageCount: part.pages.count)
         for p in part.pages where p.state != .empty && p.state != .absent {
             guard let ents = plain[p.index] else { continue }
             var slot = 0
             while slot < entryCount {
                 let e = ents[slot]
                 let st = p.bitmap[slot]
-                if st == .empty && e.allSatisfy({ $0 == 0xFF }) { slot += 1; continue }
+                if st == .empty && e.isErased { slot += 1; continue }
                 var covered = 1
-                let crcOK = headerCRC(e) == e.le32(at: 4)
-                if crcOK, let t = ItemType(rawValue: e[1]), t.isVariableLength, e[2] >= 1 {
+                if crcOK(e), let t = ItemType(rawValue: e[1]), t.isVariableLength, e[2] >= 1 {
                     covered = min(Int(e[2]), entryCount - slot)
                 }
                 let id = p.index * entryCount + slot
@@ -618,7 +646,7 @@ public enum NVS {
                 var drop: Drop? = nil
                 if sim.initError != nil {
                     fate = st == .erased ? .erased : .ignored; drop = st == .erased ? nil : .initFailed
-                } else if live.contains(id) {
+                } else if live[id] {
                     fate = .written
                 } else if st == .erased {
                     fate = .erased
@@ -626,7 +654,7 @@ public enum NVS {
                     fate = .ignored
                     drop = sim.dropReason[id] ?? (p.hasSeq ? .afterFirstEmpty : .pageNotLoaded)
                 }
-                out.append(Entry(page: p.index, slot: slot, offset: p.offset + 64 + slot * entrySize, bitmap: st, header: e,
+                out.append(Entry(page: p.index, slot: slot, offset: p.offset + 64 + slot * entrySize, bitmap: st, header: e.bytes,
                                  covered: covered, fate: fate, drop: drop,
                                  namespace: e[0] == 0 ? nil : nsNames[e[0]]))
                 slot += covered
@@ -645,7 +673,7 @@ final class SimPage {
     /// Physical page (nil for a page written during start-up).
     let physical: Int?
     var states: [NVS.EntryState]
-    var entries: [[UInt8]]
+    var entries: [NVS.Slot]
     /// First 32-bit word of each entry as stored (the half-written test reads raw bytes).
     var rawFirstWord: [UInt32]
     /// The physical entry each slot came from (page * 126 + slot).
@@ -653,26 +681,31 @@ final class SimPage {
     /// `HashList`: entry indices per 24-bit hash, in insertion order.
     var hashList: [UInt32: [Int]] = [:]
     var hashOf: [Int: UInt32] = [:]
-    /// Header CRC good, per entry (entries never change once loaded).
-    var crcGood: [Bool]
+    /// Header CRC per entry, computed when first asked (entries never change once loaded):
+    /// 0 not yet known, 1 good, 2 bad. Most slots are data, whose header CRC nobody asks for.
+    var crcState: [UInt8]
+    func crcGood(_ i: Int) -> Bool {
+        if crcState[i] == 0 { crcState[i] = NVS.crcOK(entries[i]) ? 1 : 2 }
+        return crcState[i] == 1
+    }
     /// Bumped on every change of entry states (invalidates `firstByKey`).
     var generation = 0
-    var keyCache: (generation: Int, map: [[UInt8]: Int])?
+    var keyCache: (generation: Int, map: [NVS.ItemKey: Int])?
     var firstUsed = NVS.invalidEntry
     var nextFree = NVS.invalidEntry
     let rules: NVS.Rules
 
-    init(state: NVS.PageState, seq: UInt32, physical: Int?, states: [NVS.EntryState], entries: [[UInt8]],
+    init(state: NVS.PageState, seq: UInt32, physical: Int?, states: [NVS.EntryState], entries: [NVS.Slot],
          rawFirstWord: [UInt32], rules: NVS.Rules) {
         self.state = state; self.seq = seq; self.physical = physical; self.states = states; self.entries = entries
         self.rawFirstWord = rawFirstWord; self.rules = rules
-        crcGood = entries.map { NVS.headerCRC($0) == $0.le32(at: 4) }
+        crcState = [UInt8](repeating: 0, count: entries.count)
         origin = physical.map { p in (0..<NVS.entryCount).map { Optional(p * NVS.entryCount + $0) } } ?? [Int?](repeating: nil, count: NVS.entryCount)
     }
 
     var end: Int { min(nextFree, NVS.entryCount) }
 
-    func hashInsert(_ e: [UInt8], _ i: Int) {
+    func hashInsert(_ e: NVS.Slot, _ i: Int) {
         let h = NVS.itemHash(e)
         hashList[h, default: []].append(i)
         hashOf[i] = h
@@ -699,7 +732,7 @@ final class SimPage {
         if states[index] == .written {
             let e = entries[index]
             hashErase(index)
-            if !crcGood[index] {
+            if !crcGood(index) {
                 setErased(index, why)
             } else {
                 span = max(1, Int(e[2]))
@@ -730,7 +763,7 @@ final class SimPage {
                 } else { break }
             }
             var lastItemIndex = NVS.invalidEntry
-            var item: [UInt8]? = nil
+            var item: NVS.Slot? = nil
             let end = self.end
             var i = 0
             while i < end {
@@ -743,11 +776,11 @@ final class SimPage {
                 let e = entries[i]
                 item = e
                 if !NVS.consistent(e, index: i, rules: rules) {
-                    eraseEntryAndSpan(i, NVS.headerCRC(e) == e.le32(at: 4) ? .inconsistent : .badHeaderCRC)
+                    eraseEntryAndSpan(i, NVS.crcOK(e) ? .inconsistent : .badHeaderCRC)
                     continue
                 }
                 hashInsert(e, i)
-                let dup = hashFind(from: 0, NVS.itemHash(ns: e[0], key: Array(e[8..<24]), chunk: e[3]))
+                let dup = hashFind(from: 0, NVS.itemHash(e))
                 if let t = NVS.ItemType(rawValue: e[1]), t.isVariableLength {
                     span = Int(e[2])
                     var needErase = false
@@ -762,7 +795,7 @@ final class SimPage {
                 if let d = dup, d < i { eraseEntryAndSpan(d, .duplicate) }
             }
             if lastItemIndex != NVS.invalidEntry, let it = item {
-                if case .found(let idx, _) = findItem(ns: it[0], type: it[1], key: Array(it[8..<24]), from: 0), idx < lastItemIndex {
+                if case .found(let idx, _) = findItem(ns: it[0], type: it[1], key: it.keyBytes, from: 0), idx < lastItemIndex {
                     eraseEntryAndSpan(idx, .duplicate)
                 }
             }
@@ -773,7 +806,7 @@ final class SimPage {
                 if states[i] != .written { continue }
                 let e = entries[i]
                 if !NVS.consistent(e, index: i, rules: rules) {
-                    eraseEntryAndSpan(i, NVS.headerCRC(e) == e.le32(at: 4) ? .inconsistent : .badHeaderCRC)
+                    eraseEntryAndSpan(i, NVS.crcOK(e) ? .inconsistent : .badHeaderCRC)
                     continue
                 }
                 hashInsert(e, i)
@@ -790,7 +823,7 @@ final class SimPage {
         }
     }
 
-    enum Find { case found(Int, [UInt8]), mismatch(Int), notFound }
+    enum Find { case found(Int, NVS.Slot), mismatch(Int), notFound }
 
     static let any: UInt8 = 0xFF
 
@@ -802,7 +835,7 @@ final class SimPage {
         // `nvs_find_key`'s query (ns, any type, key) from the start: the first match of one linear walk,
         // cached per page state (the walk's path does not depend on the query).
         if type == Self.any && ns != Self.any && itemIndex == 0 && chunkIdx == 0xFF && chunkStart == nil, let k = key, let m = firstByKey() {
-            guard let i = m[[ns] + (normalized ?? NVS.normalizedKey(k))] else { return .notFound }
+            guard let i = m[NVS.ItemKey(ns: ns, normalized: normalized ?? NVS.normalizedKey(k))] else { return .notFound }
             return .found(i, entries[i])
         }
         var start = firstUsed
@@ -819,10 +852,10 @@ final class SimPage {
             defer { i = next }
             if states[i] != .written { continue }
             let e = entries[i]
-            if !crcGood[i] { eraseEntryAndSpan(i, .badHeaderCRC); continue }
+            if !crcGood(i) { eraseEntryAndSpan(i, .badHeaderCRC); continue }
             if let t = NVS.ItemType(rawValue: e[1]), t.isVariableLength { next = i + max(1, Int(e[2])) }
             if ns != Self.any && e[0] != ns { continue }
-            if let k = lookupKey, !keysEqual(k, Array(e[8..<24])) { continue }
+            if let k = lookupKey, !keysEqual(k, e) { continue }
             if chunkIdx != 0xFF && type == NVS.ItemType.blobData.rawValue && e[3] != chunkIdx { continue }
             if type == NVS.ItemType.blobIndex.rawValue && e[3] != 0xFF { continue }
             if type == NVS.ItemType.blobIndex.rawValue, let cs = chunkStart, e[29] != cs { continue }
@@ -837,17 +870,17 @@ final class SimPage {
 
     /// The first entry index per (ns, key) along `findItem`'s walk; nil when the walk would erase
     /// something (an entry with a bad header CRC in range), so the literal walk must run.
-    func firstByKey() -> [[UInt8]: Int]? {
+    func firstByKey() -> [NVS.ItemKey: Int]? {
         if let c = keyCache, c.generation == generation { return c.map }
-        var map: [[UInt8]: Int] = [:]
+        var map: [NVS.ItemKey: Int] = [:]
         var i = firstUsed
         while i < end {
             var next = i + 1
             if states[i] == .written {
-                guard crcGood[i] else { return nil }
+                guard crcGood(i) else { return nil }
                 let e = entries[i]
                 if let t = NVS.ItemType(rawValue: e[1]), t.isVariableLength { next = i + max(1, Int(e[2])) }
-                let k = [e[0]] + NVS.normalizedKey(Array(e[8..<24]))
+                let k = NVS.ItemKey(e)
                 if map[k] == nil { map[k] = i }
             }
             i = next
@@ -857,12 +890,14 @@ final class SimPage {
     }
 
     /// `strncmp(a, b, 15) == 0`.
-    func keysEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        for i in 0..<15 {
-            if a[i] != b[i] { return false }
-            if a[i] == 0 { return true }
+    func keysEqual(_ a: [UInt8], _ b: NVS.Slot) -> Bool {
+        b.withBytes { p in
+            for i in 0..<15 {
+                if a[i] != p[8 + i] { return false }
+                if a[i] == 0 { return true }
+            }
+            return true
         }
-        return true
     }
 
     /// `Page::eraseItem`.
@@ -877,16 +912,29 @@ final class SimPage {
 
     /// Variable-length payload of the item at `index` as `Page::readItem` assembles it; nil if the CRC fails.
     func payload(_ index: Int) -> [UInt8]? {
+        var out: [UInt8] = []
+        return appendPayload(index, to: &out) ? out : nil
+    }
+
+    /// Appends that payload to `out`; false, and `out` as it was, when it is short or its CRC fails.
+    func appendPayload(_ index: Int, to out: inout [UInt8]) -> Bool {
         let e = entries[index]
         let size = Int(e.le16(at: 24))
-        var out: [UInt8] = []
-        var i = index + 1
-        while out.count < size && i < index + Int(e[2]) && i < NVS.entryCount {
-            out += entries[i].prefix(size - out.count)
-            i += 1
+        // The data entries after the header, up to `size` bytes (fewer when the span or page ends first).
+        let last = min(index + Int(e[2]), NVS.entryCount)
+        guard max(0, last - index - 1) * NVS.entrySize >= size, (index + 1) * NVS.entrySize + size <= entries.count * NVS.entrySize else { return false }
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: size))
+        // A page's slots lie in memory as on flash (32-byte stride), so the payload is one run of bytes.
+        let crc = out.withUnsafeMutableBytes { buf -> UInt32 in
+            entries.withUnsafeBytes { src in
+                guard size > 0 else { return }
+                (buf.baseAddress! + start).copyMemory(from: src.baseAddress! + (index + 1) * NVS.entrySize, byteCount: size)
+            }
+            return Checksums.crc32(UnsafeRawBufferPointer(rebasing: buf[start..<(start + size)]), seed: 0xFFFF_FFFF)
         }
-        guard out.count == size, Checksums.crc32(out, seed: 0xFFFF_FFFF) == e.le32(at: 28) else { return nil }
-        return out
+        guard crc == e.le32(at: 28) else { out.removeLast(size); return false }
+        return true
     }
 }
 
@@ -907,18 +955,22 @@ struct Startup {
     struct NS { let name: String; let nameKey: [UInt8]; let index: UInt8 }
     var namespaces: [NS] = []
 
-    init(rules: NVS.Rules, readOnly: Bool) { self.rules = rules; self.readOnly = readOnly }
+    /// Absolute offset of the partition (addresses of values are absolute).
+    let base: Int
+    init(rules: NVS.Rules, readOnly: Bool, base: Int = 0) { self.rules = rules; self.readOnly = readOnly; self.base = base }
 
     /// Physical entries (page * 126 + slot) that are live after start-up: readable by `findItem`.
-    func liveSet() -> Set<Int> {
-        var out = Set<Int>()
+    func liveSet(pageCount: Int) -> [Bool] {
+        var out = [Bool](repeating: false, count: pageCount * NVS.entryCount)
         for p in pages where p.firstUsed != NVS.invalidEntry {
-            for i in p.firstUsed..<p.end where p.states[i] == .written { if let o = p.origin[i] { out.insert(o) } }
+            for i in p.firstUsed..<p.end where p.states[i] == .written {
+                if let o = p.origin[i], o >= 0, o < out.count { out[o] = true }
+            }
         }
         return out
     }
 
-    mutating func load(_ pageInfo: [NVS.Page], raw: [[UInt8]?], plain: inout [[[UInt8]]?]) {
+    mutating func load(_ pageInfo: [NVS.Page], raw: [[NVS.Slot]?], plain: inout [[NVS.Slot]?]) {
         let sink = DropSink([:])
         var list: [SimPage] = []
         for p in pageInfo {
@@ -929,12 +981,12 @@ struct Startup {
                 continue
             }
             if p.version < 0xFE { initError = "ESP_ERR_NVS_NEW_VERSION_FOUND"; return }
-            let words = (0..<NVS.entryCount).map { b.le32(at: 64 + $0 * NVS.entrySize) }
+            let words = b.map { $0.le32(at: 0) }
             let sp = SimPage(state: p.state, seq: p.seq, physical: p.index, states: p.bitmap, entries: ents, rawFirstWord: words, rules: rules)
             sp.onErase = { origin, why in if let o = origin, sink.reasons[o] == nil { sink.reasons[o] = why } }
             if !rules.strictHeaderCheck && p.state != .active {
                 // Before the strict check a zero span asserted in mLoadEntryTable (ESP_FAIL).
-                if (0..<NVS.entryCount).contains(where: { p.bitmap[$0] == .written && NVS.headerCRC(ents[$0]) == ents[$0].le32(at: 4) && ents[$0][2] == 0 }) {
+                if (0..<NVS.entryCount).contains(where: { p.bitmap[$0] == .written && NVS.crcOK(ents[$0]) && ents[$0][2] == 0 }) {
                     initError = "ESP_FAIL"; return
                 }
             }
@@ -953,7 +1005,7 @@ struct Startup {
             // Last-item duplicate.
             let last = pages.last!
             var itemIndex = 0
-            var lastItem: [UInt8]? = nil
+            var lastItem: NVS.Slot? = nil
             while case .found(let i, let e) = last.findItem(ns: 0xFF, type: 0xFF, key: nil, from: itemIndex) {
                 itemIndex = i + max(1, Int(e[2]))
                 lastItem = e
@@ -961,11 +1013,11 @@ struct Startup {
             if let it = lastItem {
                 var erased = false
                 for p in pages.dropLast() where p.state != .freeing {
-                    if p.eraseItem(ns: it[0], type: it[1], key: Array(it[8..<24]), chunkIdx: it[3], .duplicate) { erased = true; break }
+                    if p.eraseItem(ns: it[0], type: it[1], key: it.keyBytes, chunkIdx: it[3], .duplicate) { erased = true; break }
                 }
                 if !erased && it[1] == NVS.ItemType.blobIndex.rawValue {
                     for p in pages.dropLast() where p.state != .freeing {
-                        if p.eraseItem(ns: it[0], type: NVS.ItemType.blobV1.rawValue, key: Array(it[8..<24]), chunkIdx: it[3], .duplicate) { break }
+                        if p.eraseItem(ns: it[0], type: NVS.ItemType.blobV1.rawValue, key: it.keyBytes, chunkIdx: it[3], .duplicate) { break }
                     }
                 }
             }
@@ -981,7 +1033,7 @@ struct Startup {
                 freeCount -= 1
                 let fresh = SimPage(state: .active, seq: nextSeq, physical: nil,
                                     states: [NVS.EntryState](repeating: .empty, count: NVS.entryCount),
-                                    entries: [[UInt8]](repeating: [UInt8](repeating: 0xFF, count: 32), count: NVS.entryCount),
+                                    entries: [NVS.Slot](repeating: .erased, count: NVS.entryCount),
                                     rawFirstWord: [UInt32](repeating: 0xFFFF_FFFF, count: NVS.entryCount), rules: rules)
                 fresh.onErase = freeing.onErase
                 fresh.nextFree = 0
@@ -996,7 +1048,7 @@ struct Startup {
                             fresh.entries[fresh.nextFree] = freeing.entries[k]
                             fresh.origin[fresh.nextFree] = freeing.origin[k]
                             fresh.states[fresh.nextFree] = .written
-                            fresh.crcGood[fresh.nextFree] = freeing.crcGood[k]
+                            fresh.crcState[fresh.nextFree] = freeing.crcState[k]
                             if fresh.firstUsed == NVS.invalidEntry { fresh.firstUsed = fresh.nextFree }
                             fresh.nextFree += 1
                         }
@@ -1019,7 +1071,7 @@ struct Startup {
         for p in pages {
             var idx = 0
             while case .found(let i, let e) = p.findItem(ns: 0, type: NVS.ItemType.u8.rawValue, key: nil, from: idx) {
-                let k = NVS.normalizedKey(Array(e[8..<24]))
+                let k = e.normalizedKey
                 namespaces.append(NS(name: String(decoding: k.prefix { $0 != 0 }, as: UTF8.self), nameKey: k, index: e[24]))
                 idx = i + max(1, Int(e[2]))
             }
@@ -1029,17 +1081,17 @@ struct Startup {
         for p in pages {
             var idx = 0
             while case .found(let i, let e) = p.findItem(ns: 0xFF, type: NVS.ItemType.blobIndex.rawValue, key: nil, from: idx) {
-                list.append(BlobNode(key: NVS.normalizedKey(Array(e[8..<24])), ns: e[0], chunkStart: e[29], chunkCount: e[28], size: e.le32(at: 24)))
+                list.append(BlobNode(key: e.normalizedKey, ns: e[0], chunkStart: e[29], chunkCount: e[28], size: e.le32(at: 24)))
                 idx = i + max(1, Int(e[2]))
             }
         }
         // Blob indexes by (ns, key), in list order (normalised keys compare as strncmp on 15 bytes does).
-        var byKey: [[UInt8]: [Int]] = [:]
-        for (n, b) in list.enumerated() { byKey[[b.ns] + b.key, default: []].append(n) }
+        var byKey: [NVS.ItemKey: [Int]] = [:]
+        for (n, b) in list.enumerated() { byKey[NVS.ItemKey(ns: b.ns, normalized: b.key), default: []].append(n) }
         for p in pages {
             var idx = 0
             while case .found(let i, let e) = p.findItem(ns: 0xFF, type: NVS.ItemType.blobData.rawValue, key: nil, from: idx) {
-                let ck = [e[0]] + NVS.normalizedKey(Array(e[8..<24]))
+                let ck = NVS.ItemKey(e)
                 if let n = byKey[ck]?.first(where: { n in
                     let b = list[n]; return e[3] >= b.chunkStart && e[3] < (b.chunkStart == 0 ? 0x80 : 0xFF)
                 }) {
@@ -1055,44 +1107,49 @@ struct Startup {
             }
             return false
         }
-        var kept: [[UInt8]: [BlobNode]] = [:]
-        for b in list { kept[[b.ns] + b.key, default: []].append(b) }
+        var kept: [NVS.ItemKey: [BlobNode]] = [:]
+        for b in list { kept[NVS.ItemKey(ns: b.ns, normalized: b.key), default: []].append(b) }
         for p in pages {
             var idx = 0
             while case .found(let i, let e) = p.findItem(ns: 0xFF, type: NVS.ItemType.blobData.rawValue, key: nil, from: idx) {
-                let ck = [e[0]] + NVS.normalizedKey(Array(e[8..<24]))
+                let ck = NVS.ItemKey(e)
                 let covered = (kept[ck] ?? []).contains { b in
                     Int(e[3]) >= Int(b.chunkStart) && Int(e[3]) < Int(b.chunkStart) + Int(b.chunkCount)
                 }
-                if !covered { p.eraseItem(ns: e[0], type: e[1], key: Array(e[8..<24]), chunkIdx: e[3], .orphanChunk) }
+                if !covered { p.eraseItem(ns: e[0], type: e[1], key: e.keyBytes, chunkIdx: e[3], .orphanChunk) }
                 idx = i + max(1, Int(e[2]))
             }
         }
     }
 
     /// `Storage::findItem`: the first page (in seq order) whose `findItem` succeeds.
-    func storageFind(ns: UInt8, type: UInt8, key: [UInt8], chunkIdx: UInt8 = 0xFF, chunkStart: UInt8? = nil) -> (SimPage, Int, [UInt8])? {
+    func storageFind(ns: UInt8, type: UInt8, key: [UInt8], chunkIdx: UInt8 = 0xFF, chunkStart: UInt8? = nil) -> (SimPage, Int, NVS.Slot)? {
         let k = NVS.normalizedKey(key)
         if type == 0xFF && chunkIdx == 0xFF && chunkStart == nil && ns != 0xFF, let index = anyIndex() {
-            guard let (pi, i) = index[[ns] + k] else { return nil }
+            guard let (pi, i) = index[NVS.ItemKey(ns: ns, normalized: k)] else { return nil }
             return (pages[pi], i, pages[pi].entries[i])
         }
         let h = NVS.itemHash(ns: ns, key: k, chunk: chunkIdx)
         // Only pages whose hash list holds `h` can answer a typed lookup (findItem starts from a hash hit).
-        let candidates = ns != 0xFF && type != 0xFF ? hashPages.value.map { $0[h] ?? [] } : nil
-        for p in candidates.map({ $0.map { pages[$0] } }) ?? pages {
+        func find(_ p: SimPage) -> (SimPage, Int, NVS.Slot)? {
             if case .found(let i, let e) = p.findItem(ns: ns, type: type, key: key, from: 0, chunkIdx: chunkIdx, chunkStart: chunkStart,
                                                       hash: h, normalized: k) { return (p, i, e) }
+            return nil
         }
+        if ns != 0xFF && type != 0xFF, let byHash = hashPages.value {
+            for pi in byHash[h] ?? [] { if let r = find(pages[pi]) { return r } }
+            return nil
+        }
+        for p in pages { if let r = find(p) { return r } }
         return nil
     }
 
     /// `storageFind(ns, any type, key)` for every key at once: the first page (in order) whose walk
     /// meets the key, and the entry. Rebuilt when any page changes; nil when a page needs the literal walk.
-    func anyIndex() -> [[UInt8]: (Int, Int)]? {
+    func anyIndex() -> [NVS.ItemKey: (Int, Int)]? {
         let gen = pages.reduce(0) { $0 &+ $1.generation }
         if let c = anyCache.value, c.gen == gen, c.count == pages.count { return c.map }
-        var map: [[UInt8]: (Int, Int)] = [:]
+        var map: [NVS.ItemKey: (Int, Int)] = [:]
         for (pi, p) in pages.enumerated() where p.state == .active || p.state == .full || p.state == .freeing {
             guard let m = p.firstByKey() else { return nil }
             for (k, i) in m where map[k] == nil { map[k] = (pi, i) }
@@ -1100,7 +1157,7 @@ struct Startup {
         anyCache.value = (gen, pages.count, map)
         return map
     }
-    final class AnyCache { var value: (gen: Int, count: Int, map: [[UInt8]: (Int, Int)])? }
+    final class AnyCache { var value: (gen: Int, count: Int, map: [NVS.ItemKey: (Int, Int)])? }
     let anyCache = AnyCache()
     /// Item hash → positions in `pages` whose hash list held it when `resolve` began. Reads only erase
     /// (never insert), so it stays a superset of the pages that can answer: a filter, not an answer.
@@ -1109,7 +1166,7 @@ struct Startup {
 
     func address(_ p: SimPage, _ i: Int) -> Int? {
         guard let o = p.origin[i] else { return nil }
-        return (o / NVS.entryCount) * NVS.pageSize + 64 + (o % NVS.entryCount) * NVS.entrySize
+        return base + (o / NVS.entryCount) * NVS.pageSize + 64 + (o % NVS.entryCount) * NVS.entrySize
     }
     func addresses(_ p: SimPage, _ i: Int, span: Int) -> [Int] {
         (i..<min(i + max(1, span), NVS.entryCount)).compactMap { address(p, $0) }
@@ -1131,7 +1188,7 @@ struct Startup {
         hashPages.value = byHash
         // Keys in order of first appearance.
         var keys: [(UInt8, [UInt8])] = []
-        var seen = Set<[UInt8]>()
+        var seen = Set<NVS.ItemKey>()
         for p in pages {
             var i = p.firstUsed == NVS.invalidEntry ? NVS.entryCount : p.firstUsed
             while i < p.end {
@@ -1140,8 +1197,8 @@ struct Startup {
                 if p.states[i] == .written {
                     if let t = NVS.ItemType(rawValue: e[1]), t.isVariableLength { next = i + max(1, Int(e[2])) }
                     if e[0] != 0 {
-                        let k = NVS.normalizedKey(Array(e[8..<24]))
-                        if seen.insert([e[0]] + k).inserted { keys.append((e[0], k)) }
+                        let k = e.normalizedKey
+                        if seen.insert(NVS.ItemKey(ns: e[0], normalized: k)).inserted { keys.append((e[0], k)) }
                     }
                 }
                 i = next
@@ -1199,22 +1256,26 @@ struct Startup {
     }
 
     func payload(_ p: SimPage, _ i: Int) -> [UInt8]? {
-        if let d = p.payload(i) { return d }
+        var out: [UInt8] = []
+        return appendPayload(p, i, to: &out) ? out : nil
+    }
+    func appendPayload(_ p: SimPage, _ i: Int, to out: inout [UInt8]) -> Bool {
+        if p.appendPayload(i, to: &out) { return true }
         p.eraseEntryAndSpan(i, .badDataCRC)
-        return nil
+        return false
     }
 
     func readMultiPageBlob(ns: UInt8, key: [UInt8]) -> (type: NVS.ItemType, value: NVS.Value, entries: [Int], page: Int, slot: Int)? {
         guard let (ip, ii, idx) = storageFind(ns: ns, type: NVS.ItemType.blobIndex.rawValue, key: key) else { return nil }
         let count = Int(idx[28]), start = Int(idx[29]), size = Int(idx.le32(at: 24))
         var data: [UInt8] = []
+        data.reserveCapacity(min(size, NVS.pageSize * NVS.entryCount))
         var addrs: [Int] = []
         for n in 0..<count {
             let c = start + n
             guard c < 0xFF, let (p, i, e) = storageFind(ns: ns, type: NVS.ItemType.blobData.rawValue, key: key, chunkIdx: UInt8(c)) else { return nil }
             guard Int(e.le16(at: 24)) <= size - data.count else { return nil }
-            guard let d = payload(p, i) else { return nil }
-            data += d
+            guard appendPayload(p, i, to: &data) else { return nil }
             addrs += addresses(p, i, span: Int(e[2]))
         }
         guard data.count == size else { return nil }

@@ -1,11 +1,14 @@
 /// A small JSON value with ordered keys, so `--json` output is stable and reads in a sensible order.
-public indirect enum JSON: Sendable, Equatable {
+public enum JSON: Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int)
     /// A number written exactly as given (integers beyond Int, such as u64 NVS values).
     case number(String)
     case string(String)
+    /// Bytes, written as a string of lower-case hex digits (two per byte; megabytes of NVS blobs are
+    /// written straight from the bytes). Reads back (`JSONParser`) as `.string`, and compares equal to it.
+    case hex([UInt8])
     case array([JSON])
     case object([(String, JSON)])
 
@@ -23,76 +26,220 @@ public indirect enum JSON: Sendable, Equatable {
     }
 
     public func serialized(pretty: Bool = true) -> String {
-        var out = ""
-        write(into: &out, indent: pretty ? 0 : nil)
-        return out
+        var w = JSONByteWriter(flushAt: nil, sink: nil)
+        write(&w, indent: pretty ? 0 : nil)
+        return String(decoding: w.buffer, as: UTF8.self)
     }
 
-    private func write(into out: inout String, indent: Int?) {
+    /// Writes the serialization in pieces of about 64 KiB to `sink` (for megabytes of output: nothing
+    /// the size of the whole text is ever held).
+    public func write(pretty: Bool = true, to sink: (UnsafeRawBufferPointer) -> Void) {
+        withoutActuallyEscaping(sink) { sink in
+            var w = JSONByteWriter(flushAt: 1 << 16, sink: sink)
+            write(&w, indent: pretty ? 0 : nil)
+            w.flush()
+        }
+    }
+
+    private func write(_ w: inout JSONByteWriter, indent: Int?) {
         switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .int(let i): out += String(i)
-        case .number(let s): out += s
-        case .string(let s): JSON.quote(s, into: &out)
+        case .null: w.ascii("null")
+        case .bool(let b): w.ascii(b ? "true" : "false")
+        case .int(let i): w.integer(i)
+        case .number(let s): w.raw(s)
+        case .string(let s): w.quoted(s)
+        case .hex(let b): w.hex(b)
         case .array(let a):
-            if a.isEmpty { out += "[]"; return }
-            out += "["
+            if a.isEmpty { w.ascii("[]"); return }
+            w.byte(UInt8(ascii: "["))
+            let inner = indent.map { $0 + 1 }
             for (i, v) in a.enumerated() {
-                if i > 0 { out += "," }
-                JSON.newline(&out, indent.map { $0 + 1 })
-                v.write(into: &out, indent: indent.map { $0 + 1 })
+                if i > 0 { w.byte(UInt8(ascii: ",")) }
+                w.newline(inner)
+                v.write(&w, indent: inner)
             }
-            JSON.newline(&out, indent)
-            out += "]"
+            w.newline(indent)
+            w.byte(UInt8(ascii: "]"))
         case .object(let kv):
-            if kv.isEmpty { out += "{}"; return }
-            out += "{"
+            if kv.isEmpty { w.ascii("{}"); return }
+            w.byte(UInt8(ascii: "{"))
+            let inner = indent.map { $0 + 1 }
             for (i, (k, v)) in kv.enumerated() {
-                if i > 0 { out += "," }
-                JSON.newline(&out, indent.map { $0 + 1 })
-                JSON.quote(k, into: &out)
-                out += indent == nil ? ":" : ": "
-                v.write(into: &out, indent: indent.map { $0 + 1 })
+                if i > 0 { w.byte(UInt8(ascii: ",")) }
+                w.newline(inner)
+                w.quoted(k)
+                if indent == nil { w.byte(UInt8(ascii: ":")) } else { w.ascii(": ") }
+                v.write(&w, indent: inner)
             }
-            JSON.newline(&out, indent)
-            out += "}"
+            w.newline(indent)
+            w.byte(UInt8(ascii: "}"))
+        }
+        w.flushIfFull()
+    }
+}
+
+/// The byte buffer `JSON` serializes into: UTF-8 appended directly, flushed to a sink when one is given.
+struct JSONByteWriter {
+    var buffer: [UInt8] = []
+    let flushAt: Int?
+    let sink: ((UnsafeRawBufferPointer) -> Void)?
+
+    init(flushAt: Int?, sink: ((UnsafeRawBufferPointer) -> Void)?) {
+        self.flushAt = flushAt
+        self.sink = sink
+        buffer.reserveCapacity((flushAt ?? 1 << 12) + (1 << 12))
+    }
+
+    mutating func flushIfFull() {
+        if let n = flushAt, buffer.count >= n { flush() }
+    }
+    mutating func flush() {
+        guard let sink, !buffer.isEmpty else { return }
+        buffer.withUnsafeBytes(sink)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    @inline(__always) mutating func byte(_ b: UInt8) { buffer.append(b) }
+    mutating func ascii(_ s: StaticString) {
+        s.withUTF8Buffer { buffer.append(contentsOf: $0) }
+    }
+    mutating func raw(_ s: String) {
+        var s = s
+        s.withUTF8 { appendLarge($0) }
+    }
+
+    /// Appends bytes; a piece larger than the flush size goes out through the buffer in slices.
+    mutating func appendLarge(_ p: UnsafeBufferPointer<UInt8>) {
+        guard let n = flushAt, p.count > n else { buffer.append(contentsOf: p); return }
+        var off = 0
+        while off < p.count {
+            let k = Swift.min(n, p.count - off)
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: p[off..<(off + k)]))
+            off += k
+            flushIfFull()
         }
     }
 
-    private static func newline(_ out: inout String, _ indent: Int?) {
+    private static let spaces = [UInt8](repeating: UInt8(ascii: " "), count: 128)
+
+    mutating func newline(_ indent: Int?) {
         guard let indent else { return }
-        out += "\n" + String(repeating: "  ", count: indent)
+        buffer.append(UInt8(ascii: "\n"))
+        var n = 2 * indent
+        while n > 0 {
+            let k = Swift.min(n, Self.spaces.count)
+            Self.spaces.withUnsafeBufferPointer { buffer.append(contentsOf: $0[0..<k]) }
+            n -= k
+        }
     }
 
-    private static func quote(_ s: String, into out: inout String) {
-        out += "\""
-        // Fast path: nothing to escape (no control character, quote, backslash, DEL or C1 control).
-        func scan<C: Collection<UInt8>>(_ bytes: C) -> Bool {
-            var prevC2 = false
-            for b in bytes {
-                if b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F || (prevC2 && b >= 0x80 && b <= 0x9F) { return false }
-                prevC2 = b == 0xC2
-            }
-            return true
+    mutating func integer(_ v: Int) {
+        if v == 0 { buffer.append(UInt8(ascii: "0")); return }
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)   // 24 bytes: enough for 20 digits
+        var m = v.magnitude
+        var n = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            while m > 0 { d[n] = UInt8(ascii: "0") + UInt8(m % 10); m /= 10; n += 1 }
         }
-        // Over the contiguous UTF-8 when the string has it (native strings do): megabytes of blob hex.
-        let plain = s.utf8.withContiguousStorageIfAvailable { scan($0) } ?? scan(s.utf8)
-        if plain { out += s; out += "\""; return }
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20 || (0x7F...0x9F).contains(u.value):
-                let h = String(u.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-            default: out.unicodeScalars.append(u)
+        if v < 0 { buffer.append(UInt8(ascii: "-")) }
+        withUnsafeBytes(of: &digits) { d in
+            var i = n - 1
+            while i >= 0 { buffer.append(d[i]); i -= 1 }
+        }
+    }
+
+    /// A JSON string: quotes, backslash and control characters (C0, DEL and C1) escaped; the rest as UTF-8.
+    mutating func quoted(_ s: String) {
+        var s = s
+        buffer.append(UInt8(ascii: "\""))
+        s.withUTF8 { u in
+            // Fast path: nothing to escape (megabytes of blob hex take it).
+            if Self.needsNoEscape(u) { appendLarge(u); return }
+            var i = 0
+            while i < u.count {
+                let b = u[i]
+                switch b {
+                case 0x22: ascii("\\\"")
+                case 0x5C: ascii("\\\\")
+                case 0x0A: ascii("\\n")
+                case 0x0D: ascii("\\r")
+                case 0x09: ascii("\\t")
+                case 0xC2 where i + 1 < u.count && u[i + 1] >= 0x80 && u[i + 1] <= 0x9F:
+                    unicodeEscape(u[i + 1]); i += 1
+                case _ where b < 0x20 || b == 0x7F:
+                    unicodeEscape(b)
+                default: buffer.append(b)
+                }
+                i += 1
             }
         }
-        out += "\""
+        buffer.append(UInt8(ascii: "\""))
+        flushIfFull()
+    }
+
+    /// Two ASCII hex digits per byte value, as the little-endian UInt16 that stores them in order.
+    private static let hexPairs: [UInt16] = (0..<256).map { v in
+        let d = { (x: Int) -> UInt16 in UInt16(x < 10 ? 0x30 + x : 0x57 + x) }
+        return d(v >> 4) | d(v & 0x0F) << 8
+    }
+
+    /// `"` hex digits `"`, produced straight into the buffer in slices of the flush size.
+    mutating func hex(_ b: [UInt8]) {
+        buffer.append(UInt8(ascii: "\""))
+        let slice = (flushAt ?? (1 << 16)) / 2
+        Self.hexPairs.withUnsafeBufferPointer { table in
+            b.withUnsafeBufferPointer { src in
+                var off = 0
+                while off < src.count {
+                    let k = Swift.min(src.count - off, slice)
+                    let start = buffer.count
+                    buffer.append(contentsOf: repeatElement(0, count: 2 * k))
+                    buffer.withUnsafeMutableBytes { out in
+                        let o = out.baseAddress! + start
+                        for i in 0..<k {
+                            (o + 2 * i).storeBytes(of: table[Int(src[off + i])].littleEndian, as: UInt16.self)
+                        }
+                    }
+                    off += k
+                    flushIfFull()
+                }
+            }
+        }
+        buffer.append(UInt8(ascii: "\""))
+    }
+
+    /// True when no byte needs escaping: no C0 control, quote, backslash, DEL or C1 control (C2 80–C2 9F).
+    /// Eight ASCII bytes at a time (exact tests for "some byte below 0x20" and "some byte equal to c"),
+    /// byte by byte from the first word holding a non-ASCII byte.
+    static func needsNoEscape(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = u.count
+        var i = 0
+        if let base = UnsafeRawPointer(u.baseAddress) {
+            let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
+            @inline(__always) func hasZeroByte(_ x: UInt64) -> Bool { (x &- ones) & ~x & high != 0 }
+            while i + 8 <= n {
+                let w = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                if w & high != 0 { break }
+                if (w &- 0x20 &* ones) & ~w & high != 0 || hasZeroByte(w ^ (0x22 &* ones))
+                    || hasZeroByte(w ^ (0x5C &* ones)) || hasZeroByte(w ^ (0x7F &* ones)) { return false }
+                i += 8
+            }
+        }
+        // Bytes before i are ASCII, so no C2 lead byte is pending.
+        var prevC2 = false
+        while i < n {
+            let b = u[i]
+            if b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F || (prevC2 && b >= 0x80 && b <= 0x9F) { return false }
+            prevC2 = b == 0xC2
+            i += 1
+        }
+        return true
+    }
+
+    /// `\u00XX`, lower-case hex.
+    private mutating func unicodeEscape(_ v: UInt8) {
+        ascii("\\u00")
+        for d in [v >> 4, v & 0x0F] { buffer.append(d < 10 ? 0x30 + d : 0x57 + d) }
     }
 }
 

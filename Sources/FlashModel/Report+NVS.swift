@@ -87,7 +87,7 @@ extension Report {
         case .float(let f): f.isFinite ? .number("\(f)") : .string("\(f)")
         case .double(let d): d.isFinite ? .number("\(d)") : .string("\(d)")
         case .string: .string(v.text ?? "")
-        case .blob(let b): .string(Hex.bytes(b))
+        case .blob(let b): .hex(b)
         }
     }
 

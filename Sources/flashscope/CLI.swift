@@ -45,17 +45,26 @@ struct CLIError: Error {
 func writeStderr(_ s: String) { writeAll(2, s) }
 func writeStdout(_ s: String) { writeAll(1, s) }
 
+/// Prints a JSON document and a newline, streamed in pieces (megabytes of NVS blobs are never one string).
+func writeStdout(_ json: JSON, pretty: Bool = true) {
+    json.write(pretty: pretty) { writeAll(1, $0) }
+    writeAll(1, "\n")
+}
+
+func writeAll(_ fd: Int32, _ buf: UnsafeRawBufferPointer) {
+    guard let base = buf.baseAddress else { return }
+    var off = 0
+    while off < buf.count {
+        let n = write(fd, base + off, buf.count - off)
+        if n < 0 { if errno == EINTR { continue }; return }
+        off += n
+    }
+}
+
 /// Writes a whole string to a file descriptor (unbuffered; the CLI prints each report in one piece).
 func writeAll(_ fd: Int32, _ s: String) {
     var s = s
-    s.withUTF8 { buf in
-        var off = 0
-        while off < buf.count {
-            let n = write(fd, buf.baseAddress! + off, buf.count - off)
-            if n < 0 { if errno == EINTR { continue }; return }
-            off += n
-        }
-    }
+    s.withUTF8 { writeAll(fd, UnsafeRawBufferPointer($0)) }
 }
 
 /// Parses an offset or size from the command line (`0x8000`, `32768`, `32K`).
@@ -180,7 +189,7 @@ struct FlashScope: ParsableCommand {
 
     static func main() {
         do {
-            var command = try parseAsRoot()
+            var command = try fastParse() ?? parseAsRoot()
             try command.run()
         } catch let e as CLIError {
             // One line, and nothing a terminal would act on (paths and labels can hold escapes).
@@ -201,6 +210,24 @@ struct FlashScope: ParsableCommand {
     }
 }
 
+extension FlashScope {
+    /// `flashscope SUBCOMMAND ARGS…` parsed by the subcommand alone: the argument parser then reflects
+    /// over one command instead of the whole tree (milliseconds at start-up). Anything it does not accept
+    /// (help, a typo, a bad value) returns nil, and the full parse runs again to report it exactly as
+    /// before; so it changes nothing but the time taken.
+    static func fastParse() -> ParsableCommand? {
+        let args = Array(CommandLine.arguments.dropFirst())
+        guard let name = args.first,
+              let sub = configuration.subcommands.first(where: { $0.configuration.commandName == name }),
+              sub.configuration.subcommands.isEmpty,
+              // Help of any kind names the command path: the full parse prints it.
+              !args.contains(where: { $0 == "-h" || $0 == "--help" || $0.hasPrefix("--experimental") || $0.hasPrefix("--generate-") }),
+              let command = try? sub.parseAsRoot(Array(args.dropFirst())),
+              type(of: command) == sub else { return nil }
+        return command
+    }
+}
+
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info", abstract: "Report everything in an image: bootloader, table, otadata, apps, boot decision.")
@@ -217,7 +244,7 @@ struct InfoCommand: ParsableCommand {
         }
         let o = try image.open()
         if json {
-            writeStdout(Report.json(o.layout, file: image.file, nvsSource: o.document).serialized() + "\n")
+            writeStdout(Report.json(o.layout, file: image.file, nvsSource: o.document))
         } else {
             writeStdout(TextReport(colour: useColour()).render(o.layout, file: image.file))
         }

@@ -25,7 +25,7 @@ struct CoreDumpCommand: ParsableCommand {
             elfInfo = Report.CoreDumpELF(path: path, sha256: Checksums.sha256(f, 0..<f.count), symbols: symbols)
         }
         if json {
-            writeStdout(Report.coreDumpJSON(finding, elf: elfInfo).serialized() + "\n")
+            writeStdout(Report.coreDumpJSON(finding, elf: elfInfo))
         } else {
             writeStdout(CoreDumpText.render(finding, elf: elfInfo))
         }

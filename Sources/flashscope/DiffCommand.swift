@@ -37,7 +37,7 @@ struct DiffCommand: ParsableCommand {
             throw CLIError("\(oa.file.changedWhileOpen ? a : b): changed while being compared; compare again when it no longer changes",
                            code: Self.troubleCode)
         }
-        if json { writeStdout(DiffReport.json(diff, fileA: a, fileB: b).serialized() + "\n") }
+        if json { writeStdout(DiffReport.json(diff, fileA: a, fileB: b)) }
         else { writeStdout(DiffReport.text(diff, fileA: a, fileB: b)) }
         if !diff.identical { throw ExitCode(1) }
     }

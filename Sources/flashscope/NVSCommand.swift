@@ -81,9 +81,12 @@ struct NVSCommand: ParsableCommand {
         if let csvPath = fromCSV { return try importCSV(csvPath, readings: readings, document: document, chip: chip, bare: bare) }
         if csv { return try exportCSV(readings) }
         if json {
-            // Two writes: appending the newline would copy megabytes of JSON once more.
-            writeStdout(Report.nvsJSON(readings).serialized())
-            writeStdout("\n")
+            // Then leave without tearing down megabytes of readings and JSON one object at a time.
+            let doc = Report.nvsJSON(readings)
+            withExtendedLifetime((doc, readings)) {
+                writeStdout(doc)
+                terminate(0)
+            }
         } else {
             writeStdout(NVSText.render(readings, all: all, colour: useColour()))
         }

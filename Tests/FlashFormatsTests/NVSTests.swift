@@ -105,6 +105,25 @@ import Testing
         #expect(p.entries.allSatisfy { $0.fate == .written })
     }
 
+    /// The inline entry type: flash layout in memory, the same CRCs, hashes and keys as the byte-array forms.
+    @Test func slotsAreEntriesAsOnFlash() {
+        #expect(MemoryLayout<NVS.Slot>.size == 32 && MemoryLayout<NVS.Slot>.stride == 32)
+        var page = [UInt8](repeating: 0xFF, count: NVS.pageSize)
+        for i in 64..<NVS.pageSize { page[i] = UInt8(truncatingIfNeeded: i &* 31 &+ i >> 8) }
+        let slots = NVS.Slot.page(page)
+        #expect(slots.count == NVS.entryCount)
+        for (n, s) in slots.enumerated() {
+            let e = Array(page[(64 + n * 32)..<(96 + n * 32)])
+            #expect(Array(s) == e && s.bytes == e && s.keyBytes == Array(e[8..<24]))
+            #expect(NVS.headerCRC(s) == NVS.headerCRC(e) && NVS.itemHash(s) == NVS.itemHash(e))
+            #expect(s.normalizedKey == NVS.normalizedKey(Array(e[8..<24])))
+            #expect(s.le32(at: 24) == e.le32(at: 24) && s.le16(at: 4) == e.le16(at: 4))
+            #expect(NVS.ItemKey(s) == NVS.ItemKey(ns: e[0], normalized: NVS.normalizedKey(Array(e[8..<24]))))
+        }
+        #expect(slots.withUnsafeBytes { Array($0) } == Array(page[64...]))
+        #expect(NVS.Slot.erased.isErased && !slots[0].isErased && NVS.Slot([UInt8](repeating: 0xFF, count: 32)).isErased)
+    }
+
     @Test func headerCRCVectors() {
         func h(_ seq: UInt32, _ v: UInt8) -> UInt32 {
             var p = [UInt8](repeating: 0xFF, count: 32); p.putLE(seq, at: 4); p[8] = v; return NVS.pageHeaderCRC(p)

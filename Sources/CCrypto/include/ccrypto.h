@@ -16,6 +16,12 @@ int fs_aes_ecb(const uint8_t *key, size_t key_length, int encrypt,
 int fs_aes_xts(const uint8_t *key, size_t key_length, int encrypt, const uint8_t tweak[16],
                const uint8_t *input, uint8_t *output, size_t length);
 
+// AES-XTS over `count` consecutive data units of `unit` bytes (>= 16) with one cipher context: unit i
+// uses the tweak first_tweak + i * unit as a 128-bit little-endian number (the data unit's address,
+// as NVS encryption and ESP32-S/C flash encryption number them). Returns 1 on success, 0 on failure.
+int fs_aes_xts_units(const uint8_t *key, size_t key_length, int encrypt, uint64_t first_tweak, size_t unit,
+                     const uint8_t *input, uint8_t *output, size_t count);
+
 // Signature verification over a digest the caller computed (no hashing here), via EVP.
 // Each returns 1 when the signature verifies, 0 when it does not, -1 when the key or signature cannot
 // be used at all (malformed modulus, point not on the curve, OpenSSL without the curve).

@@ -1,0 +1,118 @@
+import CZlib
+
+extension NVS {
+    /// One 32-byte NVS entry held inline. A page is 126 of these in one array, so reading a full
+    /// partition makes a few hundred allocations instead of tens of thousands.
+    /// Its memory is the 32 bytes in flash order (four words, no padding): `[Slot]` has the layout of
+    /// the entries on flash, which `page` and payload copies rely on.
+    struct Slot: RandomAccessCollection, Hashable, Sendable {
+        private var words: (UInt64, UInt64, UInt64, UInt64)
+
+        /// An erased (all 0xFF) entry.
+        static let erased = Slot(words: (.max, .max, .max, .max))
+
+        private init(words: (UInt64, UInt64, UInt64, UInt64)) { self.words = words }
+
+        /// The first 32 bytes at `base` (the caller guarantees they exist).
+        init(_ base: UnsafeRawPointer) {
+            words = (0, 0, 0, 0)
+            withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(start: base, count: 32)) }
+        }
+
+        /// 32 bytes from an array; shorter arrays are padded with 0xFF.
+        init(_ bytes: [UInt8]) {
+            self = .erased
+            withUnsafeMutableBytes(of: &words) { w in
+                for i in 0..<Swift.min(32, bytes.count) { w[i] = bytes[i] }
+            }
+        }
+
+        /// The 126 entries of a page's bytes (after the 32-byte header and 32-byte bitmap).
+        static func page(_ b: [UInt8]) -> [Slot] {
+            precondition(b.count >= NVS.pageSize)
+            return [Slot](unsafeUninitializedCapacity: NVS.entryCount) { out, count in
+                b.withUnsafeBytes { p in
+                    UnsafeMutableRawPointer(out.baseAddress!).copyMemory(from: p.baseAddress! + 64, byteCount: NVS.entryCount * NVS.entrySize)
+                }
+                count = NVS.entryCount
+            }
+        }
+
+        var startIndex: Int { 0 }
+        var endIndex: Int { 32 }
+
+        subscript(i: Int) -> UInt8 {
+            precondition(i >= 0 && i < 32, "NVS entry byte index out of range")
+            return withUnsafeBytes(of: words) { $0[i] }
+        }
+
+        mutating func withMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
+            try withUnsafeMutableBytes(of: &words, body)
+        }
+
+        func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+            try withUnsafeBytes(of: words, body)
+        }
+
+        /// Little-endian fields (in range by construction: callers pass fixed header offsets).
+        func le16(at i: Int) -> UInt16 { UInt16(self[i]) | UInt16(self[i + 1]) << 8 }
+        func le32(at i: Int) -> UInt32 {
+            UInt32(self[i]) | UInt32(self[i + 1]) << 8 | UInt32(self[i + 2]) << 16 | UInt32(self[i + 3]) << 24
+        }
+
+        var isErased: Bool { words.0 == .max && words.1 == .max && words.2 == .max && words.3 == .max }
+
+        /// The plain bytes (for public values such as `Entry.header`).
+        var bytes: [UInt8] { withBytes { Array($0) } }
+
+        /// Key bytes 8..<24 as stored.
+        var keyBytes: [UInt8] { withBytes { Array($0[8..<24]) } }
+
+        /// The key as `Item(…, key)` would hold it: up to the first NUL of at most 15 bytes, zero-filled to 16.
+        var normalizedKey: [UInt8] {
+            var out = [UInt8](repeating: 0, count: 16)
+            withBytes { p in
+                for i in 0..<15 { let c = p[8 + i]; if c == 0 { break }; out[i] = c }
+            }
+            return out
+        }
+
+        /// zlib CRC-32 of bytes `range`, continued from `seed`.
+        func crc32(_ range: Range<Int>, seed: UInt32) -> UInt32 {
+            withBytes { p in
+                UInt32(truncatingIfNeeded: CZlib.crc32(UInt(seed), p.baseAddress!.advanced(by: range.lowerBound).assumingMemoryBound(to: Bytef.self),
+                                                       uInt(range.count)))
+            }
+        }
+
+        static func == (a: Slot, b: Slot) -> Bool {
+            a.words.0 == b.words.0 && a.words.1 == b.words.1 && a.words.2 == b.words.2 && a.words.3 == b.words.3
+        }
+        func hash(into h: inout Hasher) { h.combine(words.0); h.combine(words.1); h.combine(words.2); h.combine(words.3) }
+    }
+
+    /// (namespace index, normalised key): the identity `findItem` compares, as a cheap dictionary key.
+    struct ItemKey: Hashable, Sendable {
+        let ns: UInt8
+        let lo: UInt64
+        let hi: UInt64
+
+        /// From a 16-byte normalised key (see `normalizedKey`); shorter arrays read as zero-filled.
+        init(ns: UInt8, normalized k: [UInt8]) {
+            self.ns = ns
+            var w: (UInt64, UInt64) = (0, 0)
+            withUnsafeMutableBytes(of: &w) { b in for i in 0..<Swift.min(16, k.count) { b[i] = k[i] } }
+            lo = w.0; hi = w.1
+        }
+
+        /// The entry's own namespace index and normalised key.
+        init(_ e: Slot) {
+            ns = e[0]
+            var w: (UInt64, UInt64) = (0, 0)
+            withUnsafeMutableBytes(of: &w) { b in
+                e.withBytes { p in for i in 0..<15 { let c = p[8 + i]; if c == 0 { break }; b[i] = c } }
+            }
+            lo = w.0; hi = w.1
+        }
+    }
+}
