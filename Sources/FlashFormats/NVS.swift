@@ -676,8 +676,9 @@ final class SimPage {
     var entries: [NVS.Slot]
     /// First 32-bit word of each entry as stored (the half-written test reads raw bytes).
     var rawFirstWord: [UInt32]
-    /// The physical entry each slot came from (page * 126 + slot).
-    var origin: [Int?]
+    /// The physical entry each slot came from (page * 126 + slot; -1: none, a slot written at start-up).
+    var originIndex: [Int32]
+    func origin(_ i: Int) -> Int? { originIndex[i] < 0 ? nil : Int(originIndex[i]) }
     /// `HashList`: entry indices per 24-bit hash, in insertion order.
     var hashList: [UInt32: [Int]] = [:]
     var hashOf: [Int: UInt32] = [:]
@@ -700,7 +701,7 @@ final class SimPage {
         self.state = state; self.seq = seq; self.physical = physical; self.states = states; self.entries = entries
         self.rawFirstWord = rawFirstWord; self.rules = rules
         crcState = [UInt8](repeating: 0, count: entries.count)
-        origin = physical.map { p in (0..<NVS.entryCount).map { Optional(p * NVS.entryCount + $0) } } ?? [Int?](repeating: nil, count: NVS.entryCount)
+        originIndex = physical.map { p in (0..<Int32(NVS.entryCount)).map { Int32(p * NVS.entryCount) + $0 } } ?? [Int32](repeating: -1, count: NVS.entryCount)
     }
 
     var end: Int { min(nextFree, NVS.entryCount) }
@@ -721,7 +722,7 @@ final class SimPage {
 
     private func setErased(_ i: Int, _ why: NVS.Drop) {
         guard i < NVS.entryCount else { return }
-        if states[i] != .erased { onErase?(origin[i], why) }
+        if states[i] != .erased { onErase?(origin(i), why) }
         states[i] = .erased
         generation += 1
     }
@@ -918,23 +919,30 @@ final class SimPage {
 
     /// Appends that payload to `out`; false, and `out` as it was, when it is short or its CRC fails.
     func appendPayload(_ index: Int, to out: inout [UInt8]) -> Bool {
+        let size = Int(entries[index].le16(at: 24))
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: size))
+        let n = out.withUnsafeMutableBytes { copyPayload(index, into: UnsafeMutableRawBufferPointer(rebasing: $0[start...])) }
+        guard n != nil else { out.removeLast(size); return false }
+        return true
+    }
+
+    /// Copies the payload of the item at `index` to the start of `out` and checks its CRC: the size, or
+    /// nil when it is short (the span or the page ends first), does not fit `out`, or its CRC fails.
+    func copyPayload(_ index: Int, into out: UnsafeMutableRawBufferPointer) -> Int? {
         let e = entries[index]
         let size = Int(e.le16(at: 24))
         // The data entries after the header, up to `size` bytes (fewer when the span or page ends first).
         let last = min(index + Int(e[2]), NVS.entryCount)
-        guard max(0, last - index - 1) * NVS.entrySize >= size, (index + 1) * NVS.entrySize + size <= entries.count * NVS.entrySize else { return false }
-        let start = out.count
-        out.append(contentsOf: repeatElement(0, count: size))
+        guard max(0, last - index - 1) * NVS.entrySize >= size, (index + 1) * NVS.entrySize + size <= entries.count * NVS.entrySize,
+              size <= out.count else { return nil }
+        guard size > 0 else { return Checksums.crc32(UnsafeRawBufferPointer(start: nil, count: 0), seed: 0xFFFF_FFFF) == e.le32(at: 28) ? 0 : nil }
         // A page's slots lie in memory as on flash (32-byte stride), so the payload is one run of bytes.
-        let crc = out.withUnsafeMutableBytes { buf -> UInt32 in
-            entries.withUnsafeBytes { src in
-                guard size > 0 else { return }
-                (buf.baseAddress! + start).copyMemory(from: src.baseAddress! + (index + 1) * NVS.entrySize, byteCount: size)
-            }
-            return Checksums.crc32(UnsafeRawBufferPointer(rebasing: buf[start..<(start + size)]), seed: 0xFFFF_FFFF)
+        entries.withUnsafeBytes { src in
+            out.baseAddress!.copyMemory(from: src.baseAddress! + (index + 1) * NVS.entrySize, byteCount: size)
         }
-        guard crc == e.le32(at: 28) else { out.removeLast(size); return false }
-        return true
+        guard Checksums.crc32(UnsafeRawBufferPointer(rebasing: out[0..<size]), seed: 0xFFFF_FFFF) == e.le32(at: 28) else { return nil }
+        return size
     }
 }
 
@@ -964,7 +972,7 @@ struct Startup {
         var out = [Bool](repeating: false, count: pageCount * NVS.entryCount)
         for p in pages where p.firstUsed != NVS.invalidEntry {
             for i in p.firstUsed..<p.end where p.states[i] == .written {
-                if let o = p.origin[i], o >= 0, o < out.count { out[o] = true }
+                if let o = p.origin(i), o < out.count { out[o] = true }
             }
         }
         return out
@@ -1025,7 +1033,7 @@ struct Startup {
             if let fi = pages.firstIndex(where: { $0.state == .freeing }) {
                 let freeing = pages[fi]
                 if let newest = pages.last, newest.state == .active, newest !== freeing {
-                    for i in 0..<NVS.entryCount where newest.states[i] != .erased { if let o = newest.origin[i], sink.reasons[o] == nil, newest.states[i] == .written { sink.reasons[o] = .pageErasedAtStartup } }
+                    for i in 0..<NVS.entryCount where newest.states[i] != .erased { if let o = newest.origin(i), sink.reasons[o] == nil, newest.states[i] == .written { sink.reasons[o] = .pageErasedAtStartup } }
                     pages.removeLast()
                     freeCount += 1
                 }
@@ -1046,7 +1054,7 @@ struct Startup {
                         fresh.hashInsert(e, fresh.nextFree)
                         for k in r..<min(r + span, NVS.entryCount) where fresh.nextFree < NVS.entryCount {
                             fresh.entries[fresh.nextFree] = freeing.entries[k]
-                            fresh.origin[fresh.nextFree] = freeing.origin[k]
+                            fresh.originIndex[fresh.nextFree] = freeing.originIndex[k]
                             fresh.states[fresh.nextFree] = .written
                             fresh.crcState[fresh.nextFree] = freeing.crcState[k]
                             if fresh.firstUsed == NVS.invalidEntry { fresh.firstUsed = fresh.nextFree }
@@ -1165,14 +1173,14 @@ struct Startup {
     let hashPages = HashPages()
 
     func address(_ p: SimPage, _ i: Int) -> Int? {
-        guard let o = p.origin[i] else { return nil }
+        guard let o = p.origin(i) else { return nil }
         return base + (o / NVS.entryCount) * NVS.pageSize + 64 + (o % NVS.entryCount) * NVS.entrySize
     }
     func addresses(_ p: SimPage, _ i: Int, span: Int) -> [Int] {
         (i..<min(i + max(1, span), NVS.entryCount)).compactMap { address(p, $0) }
     }
     func location(_ p: SimPage, _ i: Int) -> (Int, Int) {
-        guard let o = p.origin[i] else { return (-1, i) }
+        guard let o = p.origin(i) else { return (-1, i) }
         return (o / NVS.entryCount, o % NVS.entryCount)
     }
 
@@ -1268,19 +1276,32 @@ struct Startup {
     func readMultiPageBlob(ns: UInt8, key: [UInt8]) -> (type: NVS.ItemType, value: NVS.Value, entries: [Int], page: Int, slot: Int)? {
         guard let (ip, ii, idx) = storageFind(ns: ns, type: NVS.ItemType.blobIndex.rawValue, key: key) else { return nil }
         let count = Int(idx[28]), start = Int(idx[29]), size = Int(idx.le32(at: 24))
-        var data: [UInt8] = []
-        data.reserveCapacity(min(size, NVS.pageSize * NVS.entryCount))
+        // Chunks come from the loaded pages, so a size beyond all their entries fails anyway: it is refused
+        // before anything is allocated for it (a hostile index can claim 4 GiB).
+        guard size <= pages.count * NVS.entryCount * NVS.entrySize else { return nil }
         var addrs: [Int] = []
-        for n in 0..<count {
-            let c = start + n
-            guard c < 0xFF, let (p, i, e) = storageFind(ns: ns, type: NVS.ItemType.blobData.rawValue, key: key, chunkIdx: UInt8(c)) else { return nil }
-            guard Int(e.le16(at: 24)) <= size - data.count else { return nil }
-            guard appendPayload(p, i, to: &data) else { return nil }
-            addrs += addresses(p, i, span: Int(e[2]))
+        addrs.reserveCapacity(size / NVS.entrySize + 2 * count + 1)
+        var complete = false
+        // The chunks are copied straight into the value (nothing is zero-filled or copied twice).
+        let data = [UInt8](unsafeUninitializedCapacity: size) { buf, filled in
+            filled = 0
+            for n in 0..<count {
+                let c = start + n
+                guard c < 0xFF, let (p, i, e) = storageFind(ns: ns, type: NVS.ItemType.blobData.rawValue, key: key, chunkIdx: UInt8(c)) else { return }
+                guard Int(e.le16(at: 24)) <= size - filled else { return }
+                guard let n = p.copyPayload(i, into: UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buf[filled...]))) else {
+                    p.eraseEntryAndSpan(i, .badDataCRC)
+                    return
+                }
+                filled += n
+                for k in i..<min(i + max(1, Int(e[2])), NVS.entryCount) { if let a = address(p, k) { addrs.append(a) } }
+            }
+            complete = filled == size
         }
-        guard data.count == size else { return nil }
+        guard complete else { return nil }
         let (pg, sl) = location(ip, ii)
-        return (.blobIndex, .blob(data), addrs + addresses(ip, ii, span: 1), pg, sl)
+        if let a = address(ip, ii) { addrs.append(a) }
+        return (.blobIndex, .blob(data), addrs, pg, sl)
     }
 }
 
