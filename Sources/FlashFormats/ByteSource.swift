@@ -24,10 +24,16 @@ extension ByteSource {
     /// The bytes of `range` that are available (possibly fewer than asked for).
     public func bytes(_ range: Range<Int>) -> [UInt8] {
         let r = clip(range)
-        var out = [UInt8]()
-        out.reserveCapacity(r.count)
-        forEachChunk(in: r) { out.append(contentsOf: $0) }
-        return out
+        // One allocation, each piece copied as a block.
+        return [UInt8](unsafeUninitializedCapacity: r.count) { out, filled in
+            filled = 0
+            forEachChunk(in: r) { piece in
+                let n = Swift.min(piece.count, r.count - filled)
+                guard n > 0, let src = piece.baseAddress else { return }
+                UnsafeMutableRawPointer(out.baseAddress! + filled).copyMemory(from: src, byteCount: n)
+                filled += n
+            }
+        }
     }
 
     /// `length` bytes from `offset`, or `nil` unless all of them are available.

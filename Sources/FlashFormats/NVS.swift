@@ -681,7 +681,9 @@ final class SimPage {
     func origin(_ i: Int) -> Int? { originIndex[i] < 0 ? nil : Int(originIndex[i]) }
     /// `HashList`: entry indices per 24-bit hash, in insertion order.
     var hashList: [UInt32: [Int]] = [:]
-    var hashOf: [Int: UInt32] = [:]
+    /// The hash each slot was inserted with (`noHash`: not in the hash list).
+    var hashOf = [UInt32](repeating: SimPage.noHash, count: NVS.entryCount)
+    static let noHash = UInt32.max
     /// Header CRC per entry, computed when first asked (entries never change once loaded):
     /// 0 not yet known, 1 good, 2 bad. Most slots are data, whose header CRC nobody asks for.
     var crcState: [UInt8]
@@ -709,10 +711,12 @@ final class SimPage {
     func hashInsert(_ e: NVS.Slot, _ i: Int) {
         let h = NVS.itemHash(e)
         hashList[h, default: []].append(i)
-        hashOf[i] = h
+        if i >= 0 && i < hashOf.count { hashOf[i] = h }
     }
     func hashErase(_ i: Int) {
-        guard let h = hashOf.removeValue(forKey: i) else { return }
+        guard i >= 0, i < hashOf.count, hashOf[i] != SimPage.noHash else { return }
+        let h = hashOf[i]
+        hashOf[i] = SimPage.noHash
         hashList[h]?.removeAll { $0 == i }
     }
     func hashFind(from start: Int, _ h: UInt32) -> Int? { hashList[h]?.first { $0 >= start } }
@@ -1131,8 +1135,10 @@ struct Startup {
     }
 
     /// `Storage::findItem`: the first page (in seq order) whose `findItem` succeeds.
-    func storageFind(ns: UInt8, type: UInt8, key: [UInt8], chunkIdx: UInt8 = 0xFF, chunkStart: UInt8? = nil) -> (SimPage, Int, NVS.Slot)? {
-        let k = NVS.normalizedKey(key)
+    /// `normalized`: `key` is already as `normalizedKey` makes it (resolve's keys are).
+    func storageFind(ns: UInt8, type: UInt8, key: [UInt8], chunkIdx: UInt8 = 0xFF, chunkStart: UInt8? = nil,
+                     normalized: Bool = false) -> (SimPage, Int, NVS.Slot)? {
+        let k = normalized ? key : NVS.normalizedKey(key)
         if type == 0xFF && chunkIdx == 0xFF && chunkStart == nil && ns != 0xFF, let index = anyIndex() {
             guard let (pi, i) = index[NVS.ItemKey(ns: ns, normalized: k)] else { return nil }
             return (pages[pi], i, pages[pi].entries[i])
@@ -1228,23 +1234,23 @@ struct Startup {
         return out
     }
 
-    /// One key: the type `nvs_find_key` reports, then the read with that type.
+    /// One key (`key` normalised, as `resolve` lists them): the type `nvs_find_key` reports, then the read with that type.
     func read(ns: UInt8, key: [UInt8]) -> (type: NVS.ItemType, value: NVS.Value, entries: [Int], page: Int, slot: Int)? {
-        guard let (_, _, first) = storageFind(ns: ns, type: 0xFF, key: key), let t = NVS.ItemType(rawValue: first[1]) else { return nil }
+        guard let (_, _, first) = storageFind(ns: ns, type: 0xFF, key: key, normalized: true), let t = NVS.ItemType(rawValue: first[1]) else { return nil }
         switch t {
         case .blobData, .blobIndex, .blobV1:
             if let r = readMultiPageBlob(ns: ns, key: key) { return r }
-            guard let (p, i, e) = storageFind(ns: ns, type: NVS.ItemType.blobV1.rawValue, key: key),
+            guard let (p, i, e) = storageFind(ns: ns, type: NVS.ItemType.blobV1.rawValue, key: key, normalized: true),
                   let data = payload(p, i) else { return nil }
             let (pg, sl) = location(p, i)
             return (.blobV1, .blob(data), addresses(p, i, span: Int(e[2])), pg, sl)
         case .string:
-            guard let (p, i, e) = storageFind(ns: ns, type: t.rawValue, key: key), let data = payload(p, i) else { return nil }
+            guard let (p, i, e) = storageFind(ns: ns, type: t.rawValue, key: key, normalized: true), let data = payload(p, i) else { return nil }
             let (pg, sl) = location(p, i)
             return (.string, .string(data), addresses(p, i, span: Int(e[2])), pg, sl)
         default:
             if (t == .float || t == .double) && !rules.floatTypes { return nil }
-            guard let (p, i, e) = storageFind(ns: ns, type: t.rawValue, key: key) else { return nil }
+            guard let (p, i, e) = storageFind(ns: ns, type: t.rawValue, key: key, normalized: true) else { return nil }
             let n = Int(t.rawValue & 0x0F)
             var u: UInt64 = 0
             for k in 0..<n { u |= UInt64(e[24 + k]) << UInt64(8 * k) }
@@ -1274,7 +1280,7 @@ struct Startup {
     }
 
     func readMultiPageBlob(ns: UInt8, key: [UInt8]) -> (type: NVS.ItemType, value: NVS.Value, entries: [Int], page: Int, slot: Int)? {
-        guard let (ip, ii, idx) = storageFind(ns: ns, type: NVS.ItemType.blobIndex.rawValue, key: key) else { return nil }
+        guard let (ip, ii, idx) = storageFind(ns: ns, type: NVS.ItemType.blobIndex.rawValue, key: key, normalized: true) else { return nil }
         let count = Int(idx[28]), start = Int(idx[29]), size = Int(idx.le32(at: 24))
         // Chunks come from the loaded pages, so a size beyond all their entries fails anyway: it is refused
         // before anything is allocated for it (a hostile index can claim 4 GiB).
@@ -1287,7 +1293,7 @@ struct Startup {
             filled = 0
             for n in 0..<count {
                 let c = start + n
-                guard c < 0xFF, let (p, i, e) = storageFind(ns: ns, type: NVS.ItemType.blobData.rawValue, key: key, chunkIdx: UInt8(c)) else { return }
+                guard c < 0xFF, let (p, i, e) = storageFind(ns: ns, type: NVS.ItemType.blobData.rawValue, key: key, chunkIdx: UInt8(c), normalized: true) else { return }
                 guard Int(e.le16(at: 24)) <= size - filled else { return }
                 guard let n = p.copyPayload(i, into: UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buf[filled...]))) else {
                     p.eraseEntryAndSpan(i, .badDataCRC)

@@ -55,9 +55,13 @@ extension NVS {
         }
 
         /// Little-endian fields (in range by construction: callers pass fixed header offsets).
-        func le16(at i: Int) -> UInt16 { UInt16(self[i]) | UInt16(self[i + 1]) << 8 }
+        func le16(at i: Int) -> UInt16 {
+            precondition(i >= 0 && i <= 30, "NVS entry field out of range")
+            return withBytes { UInt16(littleEndian: $0.loadUnaligned(fromByteOffset: i, as: UInt16.self)) }
+        }
         func le32(at i: Int) -> UInt32 {
-            UInt32(self[i]) | UInt32(self[i + 1]) << 8 | UInt32(self[i + 2]) << 16 | UInt32(self[i + 3]) << 24
+            precondition(i >= 0 && i <= 28, "NVS entry field out of range")
+            return withBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: i, as: UInt32.self)) }
         }
 
         var isErased: Bool { words.0 == .max && words.1 == .max && words.2 == .max && words.3 == .max }

@@ -4,7 +4,7 @@ import FlashModel
 @testable import FlashScopeUI
 import ScreenKit
 
-/// The NVS pane: opened with `o` on a data/nvs partition, `/` filters, Enter shows a value in full,
+/// The NVS pane: opened with `t` on a data/nvs partition, `/` filters, Enter shows a value in full,
 /// `h` marks the slots in hex, `a` toggles to every entry. Screens are read from the in-memory buffer.
 @Suite("NVS pane")
 struct NVSPaneTests {
@@ -32,7 +32,7 @@ struct NVSPaneTests {
         return try #require(NVSPane.partition(p.state, sel))
     }
 
-    @Test("o on the nvs partition opens the pane: namespaces, keys, types and values the app reads")
+    @Test("t on the nvs partition opens the pane: namespaces, keys, types and values the app reads")
     func opens() throws {
         let p = try Self.demo()
         #expect(KeyMap.hints(p.state).contains { $0.label == "NVS" } == false)   // ota_0 is selected
@@ -50,14 +50,14 @@ struct NVSPaneTests {
         // The status bar offers the pane's keys.
         let hints = KeyMap.hints(p.state).map(\.key)
         #expect(hints.contains("/") && hints.contains("a") && hints.contains("h") && hints.contains("Enter"))
-        // o again (the pane has focus) closes it; Esc does too.
+        // t again (the pane has focus) closes it; Esc does too.
         p.type("t")
         #expect(p.state.nvs == nil)
         p.type("t")
         p.press(.escape)
         #expect(p.state.nvs == nil)
         #expect(!p.text.contains("ns   key        type   value"))
-        #expect(p.text.contains("o opens the NVS pane"))
+        #expect(p.text.contains("t opens the NVS pane"))
     }
 
     @Test("/ filters by key or namespace as it is typed; a filter matching nothing says so; Esc clears it")
@@ -258,12 +258,40 @@ struct NVSPaneTests {
         #expect(tiny.text.contains("no NVS page"))
         tiny.press(.enter, .down, .up)
         tiny.type("ha")
-        // o on an app partition explains instead of opening.
+        // t on an app partition explains instead of opening.
         let p = try Self.demo()
         p.press(.end)
         p.type("t")
         #expect(p.state.nvs == nil)
         #expect(p.state.message?.kind == .error)
+    }
+
+    @Test("a click on a row of the NVS pane selects that row; clicks on its headers or below the list select nothing")
+    func clickPicksRow() throws {
+        let p = try Self.demo(width: 100, height: 40)
+        Self.open(p)
+        let l = Layout.compute(width: p.state.width, height: p.state.height, state: p.state)
+        let d = try #require(l.detail)
+        let part = try Self.part(p)
+        let rows = NVSPane.rows(p.state, part)
+        let listRows = d.height - NVSPane.headerRows - NVSPane.footerRows(p.state)
+        #expect(rows.count > 3 && rows.count < listRows)   // the whole list shows, with space below it
+        func line(_ y: Int) -> String { String(p.text.split(separator: "\n", omittingEmptySubsequences: false)[y]) }
+        // The third row, as drawn: its key is on the line clicked.
+        p.settle([.click(x: d.x + 3, y: d.y + NVSPane.headerRows + 2)])
+        #expect(p.state.nvs?.selected == 2)
+        #expect(p.state.focus == .detail)
+        guard case .value(let v2) = rows[2] else { Issue.record("row 2 is not a value"); return }
+        #expect(line(d.y + NVSPane.headerRows + 2).contains(part.values[v2].key))
+        // The column names and the space below the list change nothing.
+        p.settle([.click(x: d.x + 3, y: d.y + 1)])
+        #expect(p.state.nvs?.selected == 2)
+        p.settle([.click(x: d.x + 3, y: d.y + NVSPane.headerRows + rows.count + 1)])
+        #expect(p.state.nvs?.selected == 2)
+        // Enter opens the row clicked.
+        p.settle([.click(x: d.x + 3, y: d.y + NVSPane.headerRows + 1)])
+        p.press(.enter)
+        #expect(p.state.nvs?.viewer?.row == rows[1])
     }
 
     @Test("40×12 up to 250×70: every step of the story renders at every size")

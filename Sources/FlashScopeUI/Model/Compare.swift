@@ -61,7 +61,7 @@ enum Compare {
             s.prompt = Prompt(kind: .compareWith, text: dir)
         case .closeCompare:
             guard let c = s.compare else {
-                s.message = StatusMessage("no comparison open: o opens a second image to compare with", kind: .error)
+                s.message = StatusMessage("no comparison open: \(KeyMap.keyLabel(for: .compareWith)) opens a second image to compare with", kind: .error)
                 return []
             }
             s.compare = nil

@@ -275,6 +275,13 @@ public enum KeyMap {
         }
     }
 
+    /// The key bound to `command` as shown to the user, for messages that name it ("t opens the NVS
+    /// pane"): the first binding's first key, so a rebinding changes the message with it.
+    public static func keyLabel(for command: Command, glyphs: Glyphs = .unicode) -> String {
+        guard let pattern = bindings.first(where: { $0.command == command })?.keys.first else { return "?" }
+        return label(pattern, glyphs: glyphs)
+    }
+
     /// A key as shown to the user ("Tab", "^R", "PgDn", "▲").
     public static func label(_ pattern: KeyPattern, glyphs: Glyphs) -> String {
         switch pattern {

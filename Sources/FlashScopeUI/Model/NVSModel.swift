@@ -170,7 +170,7 @@ extension NVSPane {
                 s.message = StatusMessage("filter cleared")
             } else {
                 s.nvs = nil
-                s.message = StatusMessage("NVS pane closed (o opens it again)")
+                s.message = StatusMessage("NVS pane closed (\(KeyMap.keyLabel(for: .openNVS)) opens it again)")
                 return true
             }
         default:
@@ -185,7 +185,7 @@ extension NVSPane {
     /// `o`: opens the pane for the selected NVS partition, goes back to it, or closes it.
     static func open(_ s: inout AppState) {
         guard let p = s.selectedPartition, isNVS(p) else {
-            s.message = StatusMessage("select a data/nvs partition first (o opens its NVS pane)", kind: .error)
+            s.message = StatusMessage("select a data/nvs partition first (\(KeyMap.keyLabel(for: .openNVS)) opens its NVS pane)", kind: .error)
             return
         }
         if isShown(s) {
@@ -275,6 +275,29 @@ extension NVSPane {
     }
 
     static let headerRows = 2
+
+    /// The first row drawn when `listRows` lines show `count` rows (the draw and a click use this one).
+    static func firstVisible(_ s: AppState, count: Int, listRows: Int) -> Int {
+        guard let n = s.nvs, count > 0 else { return 0 }
+        let sel = min(max(0, n.selected), count - 1)
+        return min(visibleScroll(n.scroll, selected: sel, height: listRows), max(0, count - listRows))
+    }
+
+    /// A click at screen line `y` of the pane (drawn in `rect`): selects the row drawn there. False when
+    /// the line holds no row (headers, footer, space below the list) or the pane is not shown.
+    static func click(_ s: inout AppState, y: Int, in rect: Rect) -> Bool {
+        guard var n = s.nvs, let p = s.selectedPartition, let part = partition(s, p) else { return false }
+        let rows = rows(s, part)
+        let listRows = max(0, rect.height - headerRows - footerRows(s))
+        let line = y - rect.y - headerRows
+        guard line >= 0, line < listRows else { return false }
+        let i = firstVisible(s, count: rows.count, listRows: listRows) + line
+        guard i < rows.count else { return false }
+        n.selected = i
+        n.scroll = firstVisible(s, count: rows.count, listRows: listRows)
+        s.nvs = n
+        return true
+    }
 
     static func visibleScroll(_ scroll: Int, selected: Int, height: Int) -> Int {
         var top = max(0, scroll)

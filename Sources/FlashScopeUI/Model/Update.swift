@@ -411,7 +411,11 @@ public enum Update {
             }
             return
         }
-        if let d = l.detail, d.contains(x: x, y: y) { setFocus(&s, .detail); return }
+        if let d = l.detail, d.contains(x: x, y: y) {
+            setFocus(&s, .detail)
+            if NVSPane.isShown(s) { _ = NVSPane.click(&s, y: y, in: d) }
+            return
+        }
         if let i = l.integrity, i.contains(x: x, y: y) { setFocus(&s, .integrity) }
     }
 

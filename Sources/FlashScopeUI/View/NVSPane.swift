@@ -15,7 +15,7 @@ enum NVSPane {
         guard let part = partition(s, p) else { return [] }
         var out: [[Span]] = []
         out.append([Span("NVS", role: .title), Span(": \(part.pages.count) pages \(g.middleDot) \(pageSummary(part)) \(g.middleDot) rules \(part.rules.label)")])
-        out.append([Span("o opens the NVS pane: filter, full values, every entry, slots in hex", role: .dim)])
+        out.append([Span("\(KeyMap.keyLabel(for: .openNVS, glyphs: g)) opens the NVS pane: filter, full values, every entry, slots in hex", role: .dim)])
         if let err = part.initError {
             out.append([Span("\(g.crossMark) nvs_flash_init fails: \(err)", role: .invalid, bold: true)])
         }
@@ -114,7 +114,7 @@ enum NVSPane {
             if listRows > 0 { buf.drawText(emptyText(s, part), x: rect.x + 1, y: rect.y + 2, width: w, role: .dim, glyphs: g) }
         } else if listRows > 0 {
             let sel = min(max(0, n.selected), rows.count - 1)
-            let top = min(visibleScroll(n.scroll, selected: sel, height: listRows), max(0, rows.count - listRows))
+            let top = firstVisible(s, count: rows.count, listRows: listRows)
             for (i, row) in rows.enumerated().dropFirst(top).prefix(listRows) {
                 let y = rect.y + headerRows + i - top
                 buf.drawSpans(cols.spans(row, part, g), x: rect.x + 1, y: y, width: w, glyphs: g)
