@@ -101,6 +101,9 @@ struct Opened {
     let layout: FlashLayout
     /// Set when the file was opened through its flash-encryption key: `document` is the plaintext view.
     let decrypted: OpenedDecryption?
+    /// The options `layout` was analysed with (the command line's, and `decryptedView` when decrypted):
+    /// the TUI analyses every edit with these, so it judges as `info` does.
+    let options: AnalysisOptions
 
     init(path: String, options: AnalysisOptions, flashKey: FlashKeyOptions? = nil) throws {
         do {
@@ -118,6 +121,7 @@ struct Opened {
             decrypted = nil
             document = FlashDocument(file: file)
         }
+        self.options = options
         do {
             layout = try FlashLayout.analyze(document, digests: document.digests, options: options)
         } catch {

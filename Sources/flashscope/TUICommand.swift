@@ -46,7 +46,7 @@ struct TUICommand: ParsableCommand {
         }
         let options = TUIOptions(path: image.file, tableOffset: try image.analysisOptions().tableOffset,
                                  settings: OTASettings(rollback: image.rollback, idf: idf == "5" ? .v5 : .v6),
-                                 ascii: ascii, noColor: noColor, mouse: !noMouse, compare: compare)
+                                 analysis: opened.options, ascii: ascii, noColor: noColor, mouse: !noMouse, compare: compare)
         let status = try runTUI(opened, options)
         if status != 0 { throw ExitCode(status) }
     }

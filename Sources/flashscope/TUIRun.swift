@@ -9,6 +9,8 @@ struct TUIOptions {
     var path: String
     var tableOffset: Int?
     var settings: OTASettings
+    /// Every analysis option of the command line (bootloader release, chip revisions, table MD5, decrypted view).
+    var analysis = AnalysisOptions()
     var ascii: Bool
     var noColor: Bool
     var mouse: Bool
@@ -32,7 +34,7 @@ func runTUI(_ opened: Opened, _ options: TUIOptions) throws -> Int32 {
     let state: AppState
     do {
         state = try AppState(document: opened.document, displayName: baseName(options.path), inputPath: options.path,
-                             tableOffset: options.tableOffset, settings: options.settings,
+                             tableOffset: options.tableOffset, settings: options.settings, analysis: options.analysis,
                              glyphs: options.ascii ? .ascii : terminal.glyphs, width: width, height: height)
     } catch {
         throw CLIError("\(options.path): \(error)", code: CLIError.Code.notAnImage)

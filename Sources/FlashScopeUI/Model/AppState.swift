@@ -233,10 +233,13 @@ public struct AppState {
     ///   - inputPath: The file the document was read from.
     ///   - tableOffset: `--pt-offset`, if given.
     ///   - settings: Rollback and IDF behaviour.
+    ///   - analysis: The command line's analysis options (`--bootloader-idf`, `--chip-rev`, `--efuse-blk-rev`,
+    ///     `--no-table-md5`, a decrypted view); the table offset and rollback come from the two above.
     ///   - glyphs: Unicode or ASCII drawing characters.
     /// - Throws: ``AnalysisError`` when the bytes are not an image FlashScope can read.
     public init(document: FlashDocument, displayName: String, inputPath: String? = nil, tableOffset: Int? = nil,
-                settings: OTASettings = OTASettings(), glyphs: Glyphs = .unicode, width: Int = 80, height: Int = 24) throws(AnalysisError) {
+                settings: OTASettings = OTASettings(), analysis: AnalysisOptions = AnalysisOptions(), glyphs: Glyphs = .unicode,
+                width: Int = 80, height: Int = 24) throws(AnalysisError) {
         self.document = document
         self.displayName = displayName
         self.inputPath = inputPath
@@ -245,7 +248,11 @@ public struct AppState {
         self.glyphs = glyphs
         self.width = width
         self.height = height
-        let options = AnalysisOptions(tableOffset: tableOffset, rollback: settings.rollback)
+        self.baseAnalysis = analysis
+        var options = analysis
+        options.tableOffset = tableOffset
+        options.rollback = settings.rollback
+        options.kind = nil
         let layout = try FlashLayout.analyze(document, digests: document.digests, options: options)
         self.layout = layout
         self.kind = layout.kind
@@ -267,8 +274,17 @@ public struct AppState {
 
     // MARK: Derived
 
+    /// The command line's analysis options (bootloader release, chip revisions, table MD5, decrypted view).
+    public let baseAnalysis: AnalysisOptions
+
+    /// What every analysis of this document uses: the command line's options with the state's table
+    /// offset, rollback setting and file kind.
     public var analysisOptions: AnalysisOptions {
-        AnalysisOptions(tableOffset: tableOffset, rollback: settings.rollback, kind: kind)
+        var o = baseAnalysis
+        o.tableOffset = tableOffset
+        o.rollback = settings.rollback
+        o.kind = kind
+        return o
     }
 
     /// The current history identity.

@@ -88,7 +88,11 @@ enum Compare {
                 s.message = StatusMessage("cannot compare with \(baseName(path)): the file is empty", kind: .error)
                 return
             }
-            let options = AnalysisOptions(tableOffset: s.tableOffset, rollback: s.settings.rollback)
+            // B is judged with A's options (bootloader release, chip revisions…), its own kind, and as
+            // the bytes it holds (B is never opened through a flash-encryption key).
+            var options = s.analysisOptions
+            options.kind = nil
+            options.decryptedView = false
             let layout = try? FlashLayout.analyze(doc, digests: doc.digests, options: options)
             s.compare = CompareState(path: path, document: doc, layout: layout, a: s)
             var note = ""
