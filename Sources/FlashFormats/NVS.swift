@@ -1282,20 +1282,21 @@ struct Startup {
     func readMultiPageBlob(ns: UInt8, key: [UInt8]) -> (type: NVS.ItemType, value: NVS.Value, entries: [Int], page: Int, slot: Int)? {
         guard let (ip, ii, idx) = storageFind(ns: ns, type: NVS.ItemType.blobIndex.rawValue, key: key, normalized: true) else { return nil }
         let count = Int(idx[28]), start = Int(idx[29]), size = Int(idx.le32(at: 24))
-        // Chunks come from the loaded pages, so a size beyond all their entries fails anyway: it is refused
-        // before anything is allocated for it (a hostile index can claim 4 GiB).
-        guard size <= pages.count * NVS.entryCount * NVS.entrySize else { return nil }
+        // No chunk's payload is longer than a page's data entries, so `count` chunks fill at most `cap`
+        // bytes: that is all that is allocated, whatever size a (hostile) index claims. A larger claim
+        // still walks its chunks as the firmware does (a chunk failing its check is erased), then fails.
+        let cap = min(size, count * (NVS.entryCount - 1) * NVS.entrySize)
         var addrs: [Int] = []
-        addrs.reserveCapacity(size / NVS.entrySize + 2 * count + 1)
+        addrs.reserveCapacity(cap / NVS.entrySize + 2 * count + 1)
         var complete = false
         // The chunks are copied straight into the value (nothing is zero-filled or copied twice).
-        let data = [UInt8](unsafeUninitializedCapacity: size) { buf, filled in
+        let data = [UInt8](unsafeUninitializedCapacity: cap) { buf, filled in
             filled = 0
             for n in 0..<count {
                 let c = start + n
                 guard c < 0xFF, let (p, i, e) = storageFind(ns: ns, type: NVS.ItemType.blobData.rawValue, key: key, chunkIdx: UInt8(c), normalized: true) else { return }
                 guard Int(e.le16(at: 24)) <= size - filled else { return }
-                guard let n = p.copyPayload(i, into: UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buf[filled...]))) else {
+                guard let n = p.copyPayload(i, into: UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buf[filled..<cap]))) else {
                     p.eraseEntryAndSpan(i, .badDataCRC)
                     return
                 }

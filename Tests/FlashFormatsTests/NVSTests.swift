@@ -323,6 +323,30 @@ import Testing
         #expect(r.diagnostics.contains { $0.code == .nvsBlobMismatch })
     }
 
+    /// A blob index whose chunks each claim 65,535 bytes but span two entries: the sizes add up, so start-up
+    /// keeps them (before the strict check); the app's read then walks the first chunk, whose payload is
+    /// short, and erases it (`Page::readItem`), as for a bad data CRC. Only what the chunks can hold is
+    /// allocated, not the size claimed.
+    @Test func blobIndexClaimingMoreThanItsChunksHold() {
+        for count in [1, 4] {
+            var items = [Self.ns("n", 1)]
+            for i in 0..<count {
+                var c = Self.chunk("cal", [7, 7, 7], index: UInt8(i))   // span 2: one data entry
+                c[24] = 0xFF; c[25] = 0xFF                             // claims 65,535 bytes
+                c.putLE(NVS.headerCRC(Array(c[0..<32])), at: 4)
+                items.append(c)
+            }
+            items.append(Self.blobIndex("cal", size: UInt32(count) * 65_535, count: UInt8(count), start: 0))
+            let p = Self.page(state: 0xFFFF_FFFE, seq: 0, items)
+            let r = Self.read(p + Self.empty + Self.empty, rules: .forIDF("v5.0.0"))
+            #expect(r.values.isEmpty)
+            let chunks = r.entries.filter { $0.type == .blobData }
+            #expect(chunks.count == count && chunks[0].drop == .badDataCRC, "\(count)")
+            #expect(chunks.dropFirst().allSatisfy { $0.fate == .written }, "\(count)")   // the read stops at the first
+            #expect(r.entries.first { $0.type == .blobIndex }?.fate == .written)
+        }
+    }
+
     @Test func badCRCs() {
         var badHeader = Self.u8("a", 1); badHeader[24] = 9   // value changed, CRC not
         var badData = Self.string("s", "hello"); badData[32] ^= 0xFF
