@@ -974,7 +974,8 @@ struct Startup {
     /// Physical entries (page * 126 + slot) that are live after start-up: readable by `findItem`.
     func liveSet(pageCount: Int) -> [Bool] {
         var out = [Bool](repeating: false, count: pageCount * NVS.entryCount)
-        for p in pages where p.firstUsed != NVS.invalidEntry {
+        // An ACTIVE page whose first written entry lies after its first empty one has firstUsed > end.
+        for p in pages where p.firstUsed < p.end {
             for i in p.firstUsed..<p.end where p.states[i] == .written {
                 if let o = p.origin(i), o < out.count { out[o] = true }
             }

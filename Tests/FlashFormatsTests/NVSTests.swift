@@ -347,6 +347,16 @@ import Testing
         }
     }
 
+    /// Fuzz find (stop 18): an ACTIVE page whose slot 0 is empty and slot 1 written. Start-up's first used
+    /// entry (1) lies past the end of the used entries (0); listing what is live trapped on that range.
+    @Test func activePageWrittenOnlyAfterItsFirstEmptySlot() {
+        let erased32 = [UInt8](repeating: 0xFF, count: 32)
+        let p = Self.page(state: 0xFFFF_FFFE, seq: 0, [erased32, Self.ns("n", 1), Self.u8("a", 1)], states: [0: .empty])
+        let r = Self.read(p + Self.empty + Self.empty)
+        #expect(r.values.isEmpty)
+        #expect(r.entries.count == 2 && r.entries.allSatisfy { $0.fate == .ignored && $0.drop == .afterFirstEmpty })
+    }
+
     @Test func badCRCs() {
         var badHeader = Self.u8("a", 1); badHeader[24] = 9   // value changed, CRC not
         var badData = Self.string("s", "hello"); badData[32] ^= 0xFF
