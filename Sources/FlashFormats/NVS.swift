@@ -273,6 +273,23 @@ public enum NVS {
         }
     }
 
+    /// The fields of a page's first 64 bytes (nvs_page.hpp `Header`, then the entry-state bitmap).
+    public enum PageField: String, Sendable, Equatable, CaseIterable {
+        case state, seq, version, reserved, crc, bitmap
+
+        /// Bytes of the page this field occupies.
+        public var range: Range<Int> {
+            switch self {
+            case .state: 0..<4
+            case .seq: 4..<8
+            case .version: 8..<9
+            case .reserved: 9..<28
+            case .crc: 28..<32
+            case .bitmap: 32..<64
+            }
+        }
+    }
+
     /// A value as `nvs_get_*` returns it.
     public enum Value: Sendable, Equatable {
         case unsigned(UInt64), signed(Int64), float(Float), double(Double), string([UInt8]), blob([UInt8])

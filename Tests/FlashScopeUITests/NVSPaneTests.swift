@@ -238,6 +238,23 @@ struct NVSPaneTests {
         p.press(.enter)
         #expect(p.text.contains("page 0"))
         #expect(p.text.contains("header CRC"))
+        // h on a page row: the hex cursor goes to the page, its header and bitmap coloured by field.
+        p.press(.escape)
+        p.type("h")
+        let at = 0x9000
+        #expect(p.state.hex.cursor == at)
+        #expect(p.state.nvs?.markedPages == [at] && p.state.nvs?.marked == [])
+        let marks = HexPane.annotations(p.state, in: at..<(at + 64))
+        func role(_ o: Int) -> Role? { marks.first { $0.range.contains(o) }?.role }
+        #expect(role(at) == .boot && role(at + 3) == .boot)    // state word
+        #expect(role(at + 4) == .data)                          // seq
+        #expect(role(at + 8) == .bootloader)                    // version
+        #expect(role(at + 28) == .valid)                        // header CRC (good)
+        #expect(role(at + 32) == .structField && role(at + 63) == .structField)   // bitmap
+        #expect(p.state.message?.text.contains("state seq version crc bitmap") == true)
+        #expect(p.state.message?.text.contains("t goes back") == true)
+        p.type("t")
+        #expect(p.text.contains("hex: state seq version reserved crc bitmap"))
     }
 
     @Test("erased partition, partition without a page, and other partitions: a sentence, no crash")

@@ -28,6 +28,8 @@ public struct NVSPaneState: Equatable, Sendable {
     public var viewer: NVSViewer?
     /// Offsets of the item headers whose slots are coloured in the hex pane.
     public var marked: [Int] = []
+    /// Offsets of the pages whose header and bitmap are coloured in the hex pane.
+    public var markedPages: [Int] = []
 
     public init(offset: Int, name: String) { self.offset = offset; self.name = name }
 }
@@ -255,15 +257,19 @@ extension NVSPane {
             guard part.pages.indices.contains(i) else { return }
             target = part.pages[i].offset
         }
+        var pages: [Int] = []
+        if case .page = row, let at = target { pages = [at] }
         guard let at = target, at >= 0, at < s.document.count else {
             s.message = StatusMessage("that entry is not in this file", kind: .error)
             return
         }
         s.nvs?.marked = headers
+        s.nvs?.markedPages = pages
         Update.moveCursor(&s, to: at)
         let n = headers.count
-        s.message = StatusMessage(n == 0 ? "page header at \(Hex.short(at))"
-            : "\(n) item header\(n == 1 ? "" : "s") at \(Hex.short(at)) coloured by field: ns type span chunk crc key data, then payload · o goes back")
+        let back = KeyMap.keyLabel(for: .openNVS)
+        s.message = StatusMessage(n == 0 ? "page header at \(Hex.short(at)) coloured by field: state seq version crc bitmap · \(back) goes back"
+            : "\(n) item header\(n == 1 ? "" : "s") at \(Hex.short(at)) coloured by field: ns type span chunk crc key data, then payload · \(back) goes back")
     }
 
     // MARK: Sizes

@@ -80,7 +80,7 @@ enum NVSPane {
     }
 
     /// Rows below the list: the field colours while the hex pane marks a row's slots.
-    static func footerRows(_ s: AppState) -> Int { (s.nvs?.marked.isEmpty ?? true) ? 0 : 1 }
+    static func footerRows(_ s: AppState) -> Int { (s.nvs.map { $0.marked.isEmpty && $0.markedPages.isEmpty } ?? true) ? 0 : 1 }
 
     static func draw(_ buf: inout ScreenBuffer, _ s: AppState, _ rect: Rect) {
         let g = s.glyphs
@@ -127,7 +127,11 @@ enum NVSPane {
         }
         if footerRows(s) > 0, rect.height > headerRows {
             var legend: [Span] = [Span("hex:", role: .dim)]
-            for f in NVS.EntryField.allCases { legend.append(Span(" " + f.rawValue, role: fieldRole(f, crcOK: true))) }
+            if n.marked.isEmpty {
+                for f in NVS.PageField.allCases { legend.append(Span(" " + f.rawValue, role: pageFieldRole(f, crcOK: true))) }
+            } else {
+                for f in NVS.EntryField.allCases { legend.append(Span(" " + f.rawValue, role: fieldRole(f, crcOK: true))) }
+            }
             buf.drawSpans(legend, x: rect.x + 1, y: rect.maxY - 1, width: w, glyphs: g)
         }
     }
@@ -230,9 +234,20 @@ enum NVSPane {
         }
     }
 
+    static func pageFieldRole(_ f: NVS.PageField, crcOK: Bool) -> Role {
+        switch f {
+        case .state: .boot
+        case .seq: .data
+        case .version: .bootloader
+        case .reserved: .dim
+        case .crc: crcOK ? .valid : .invalid
+        case .bitmap: .structField
+        }
+    }
+
     /// The fields of the marked item headers (and their payload) that overlap `visible`.
     static func hexMarks(_ s: AppState, in visible: Range<Int>) -> [HexPane.Mark] {
-        guard let n = s.nvs, !n.marked.isEmpty, let part = s.nvsCache.partition(s, offset: n.offset) else { return [] }
+        guard let n = s.nvs, !n.marked.isEmpty || !n.markedPages.isEmpty, let part = s.nvsCache.partition(s, offset: n.offset) else { return [] }
         var out: [HexPane.Mark] = []
         for at in n.marked {
             guard let e = entry(part, at: at), e.range.overlaps(visible) else { continue }
@@ -240,6 +255,12 @@ enum NVSPane {
                 out.append(HexPane.Mark(range: (e.offset + f.range.lowerBound)..<(e.offset + f.range.upperBound), role: fieldRole(f, crcOK: e.crcOK)))
             }
             if e.covered > 1 { out.append(HexPane.Mark(range: (e.offset + NVS.entrySize)..<e.range.upperBound, role: .table)) }
+        }
+        for at in n.markedPages {
+            guard let p = part.pages.first(where: { $0.offset == at }), (at..<(at + 64)).overlaps(visible) else { continue }
+            for f in NVS.PageField.allCases {
+                out.append(HexPane.Mark(range: (at + f.range.lowerBound)..<(at + f.range.upperBound), role: pageFieldRole(f, crcOK: p.crcOK)))
+            }
         }
         return out
     }
