@@ -7,23 +7,15 @@ public enum Checksums {
     ///
     /// ESP-IDF's ROM helper `esp_rom_crc32_le(init, …)` has exactly these semantics.
     public static func crc32<S: ByteSource>(_ source: S, _ range: Range<Int>, seed: UInt32 = 0) -> UInt32 {
-        var crc = UInt(seed)
-        source.forEachChunk(in: range) { chunk in
-            guard let base = chunk.baseAddress else { return }
-            // zlib takes a 32-bit length; feed large pieces in slices.
-            var offset = 0
-            while offset < chunk.count {
-                let n = Swift.min(chunk.count - offset, 1 << 30)
-                crc = CZlib.crc32(crc, base.advanced(by: offset).assumingMemoryBound(to: Bytef.self), uInt(n))
-                offset += n
-            }
-        }
-        return UInt32(truncatingIfNeeded: crc)
+        var crc = seed
+        source.forEachChunk(in: range) { crc = crc32($0, seed: crc) }
+        return crc
     }
 
     /// The same over bytes in memory.
     public static func crc32(_ p: UnsafeRawBufferPointer, seed: UInt32 = 0) -> UInt32 {
         guard let base = p.baseAddress else { return seed }
+        // zlib takes a 32-bit length; feed large pieces in slices.
         var crc = UInt(seed), offset = 0
         while offset < p.count {
             let n = Swift.min(p.count - offset, 1 << 30)

@@ -506,15 +506,18 @@ public enum NVS {
     static func keyString(_ e: [UInt8]) -> String {
         String(decoding: normalizedKey(Array(e[8..<24])).prefix { $0 != 0 }, as: UTF8.self)
     }
-    static func keyString(_ e: Slot) -> String {
-        String(decoding: e.normalizedKey.prefix { $0 != 0 }, as: UTF8.self)
-    }
 
     /// A lookup key as `Item(…, key)` builds it: strncpy of at most 15 bytes into zeros.
-    static func normalizedKey(_ k: [UInt8]) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: 16)
-        for i in 0..<min(15, k.count) { if k[i] == 0 { break }; out[i] = k[i] }
-        return out
+    static func normalizedKey(_ k: [UInt8]) -> [UInt8] { withUnsafeBytes(of: normalizedKeyWords(k)) { Array($0) } }
+
+    /// The same 16 bytes as two words (the one place the rule is written).
+    static func normalizedKeyWords(_ k: some Collection<UInt8>) -> (UInt64, UInt64) {
+        var w: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &w) { b in
+            var i = 0
+            for c in k.prefix(15) { if c == 0 { break }; b[i] = c; i += 1 }
+        }
+        return w
     }
 
     /// `Item::calculateCrc32WithoutValue` & 0xffffff: the hash list's key.
@@ -530,12 +533,6 @@ public enum NVS {
     /// The hash of a flash entry's own (ns, key bytes, chunk).
     static func itemHash(_ e: Slot) -> UInt32 {
         e.crc32(3..<4, seed: e.crc32(8..<24, seed: e.crc32(0..<1, seed: 0xFFFF_FFFF))) & 0xFF_FFFF
-    }
-    static func itemHash(_ e: [UInt8]) -> UInt32 {
-        let b = ByteArray(e)
-        var c = Checksums.crc32(b, 0..<1, seed: 0xFFFF_FFFF)
-        c = Checksums.crc32(b, 8..<24, seed: c)
-        return Checksums.crc32(b, 3..<4, seed: c) & 0xFF_FFFF
     }
 
     /// Whether a header passes the load-time check of these rules (`Item::checkHeaderConsistency`).
@@ -932,20 +929,16 @@ final class SimPage {
         return false
     }
 
-    /// Variable-length payload of the item at `index` as `Page::readItem` assembles it; nil if the CRC fails.
+    /// Variable-length payload of the item at `index` as `Page::readItem` assembles it; nil if it is short
+    /// or its CRC fails.
     func payload(_ index: Int) -> [UInt8]? {
-        var out: [UInt8] = []
-        return appendPayload(index, to: &out) ? out : nil
-    }
-
-    /// Appends that payload to `out`; false, and `out` as it was, when it is short or its CRC fails.
-    func appendPayload(_ index: Int, to out: inout [UInt8]) -> Bool {
-        let size = Int(entries[index].le16(at: 24))
-        let start = out.count
-        out.append(contentsOf: repeatElement(0, count: size))
-        let n = out.withUnsafeMutableBytes { copyPayload(index, into: UnsafeMutableRawBufferPointer(rebasing: $0[start...])) }
-        guard n != nil else { out.removeLast(size); return false }
-        return true
+        var ok = false
+        let out = [UInt8](unsafeUninitializedCapacity: Int(entries[index].le16(at: 24))) { buf, filled in
+            let n = copyPayload(index, into: UnsafeMutableRawBufferPointer(buf))
+            filled = n ?? 0
+            ok = n != nil
+        }
+        return ok ? out : nil
     }
 
     /// Copies the payload of the item at `index` to the start of `out` and checks its CRC: the size, or
@@ -957,10 +950,11 @@ final class SimPage {
         let last = min(index + Int(e[2]), NVS.entryCount)
         guard max(0, last - index - 1) * NVS.entrySize >= size, (index + 1) * NVS.entrySize + size <= entries.count * NVS.entrySize,
               size <= out.count else { return nil }
-        guard size > 0 else { return Checksums.crc32(UnsafeRawBufferPointer(start: nil, count: 0), seed: 0xFFFF_FFFF) == e.le32(at: 28) ? 0 : nil }
         // A page's slots lie in memory as on flash (32-byte stride), so the payload is one run of bytes.
-        entries.withUnsafeBytes { src in
-            out.baseAddress!.copyMemory(from: src.baseAddress! + (index + 1) * NVS.entrySize, byteCount: size)
+        if size > 0 {
+            entries.withUnsafeBytes { src in
+                out.baseAddress!.copyMemory(from: src.baseAddress! + (index + 1) * NVS.entrySize, byteCount: size)
+            }
         }
         guard Checksums.crc32(UnsafeRawBufferPointer(rebasing: out[0..<size]), seed: 0xFFFF_FFFF) == e.le32(at: 28) else { return nil }
         return size
@@ -1287,14 +1281,11 @@ struct Startup {
         }
     }
 
+    /// `Page::readItem`: the payload, or nil after erasing an item whose payload fails its check.
     func payload(_ p: SimPage, _ i: Int) -> [UInt8]? {
-        var out: [UInt8] = []
-        return appendPayload(p, i, to: &out) ? out : nil
-    }
-    func appendPayload(_ p: SimPage, _ i: Int, to out: inout [UInt8]) -> Bool {
-        if p.appendPayload(i, to: &out) { return true }
+        if let d = p.payload(i) { return d }
         p.eraseEntryAndSpan(i, .badDataCRC)
-        return false
+        return nil
     }
 
     func readMultiPageBlob(ns: UInt8, key: [UInt8]) -> (type: NVS.ItemType, value: NVS.Value, entries: [Int], page: Int, slot: Int)? {

@@ -1,5 +1,3 @@
-import CZlib
-
 extension NVS {
     /// One 32-byte NVS entry held inline. A page is 126 of these in one array, so reading a full
     /// partition makes a few hundred allocations instead of tens of thousands.
@@ -17,14 +15,6 @@ extension NVS {
         init(_ base: UnsafeRawPointer) {
             words = (0, 0, 0, 0)
             withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(start: base, count: 32)) }
-        }
-
-        /// 32 bytes from an array; shorter arrays are padded with 0xFF.
-        init(_ bytes: [UInt8]) {
-            self = .erased
-            withUnsafeMutableBytes(of: &words) { w in
-                for i in 0..<Swift.min(32, bytes.count) { w[i] = bytes[i] }
-            }
         }
 
         /// The 126 entries of a page's bytes (after the 32-byte header and 32-byte bitmap).
@@ -72,21 +62,13 @@ extension NVS {
         /// Key bytes 8..<24 as stored.
         var keyBytes: [UInt8] { withBytes { Array($0[8..<24]) } }
 
-        /// The key as `Item(…, key)` would hold it: up to the first NUL of at most 15 bytes, zero-filled to 16.
-        var normalizedKey: [UInt8] {
-            var out = [UInt8](repeating: 0, count: 16)
-            withBytes { p in
-                for i in 0..<15 { let c = p[8 + i]; if c == 0 { break }; out[i] = c }
-            }
-            return out
-        }
+        /// The stored key as `Item(…, key)` would hold it (`NVS.normalizedKey`).
+        var normalizedKey: [UInt8] { withUnsafeBytes(of: normalizedKeyWords) { Array($0) } }
+        var normalizedKeyWords: (UInt64, UInt64) { withBytes { NVS.normalizedKeyWords($0[8..<24]) } }
 
         /// zlib CRC-32 of bytes `range`, continued from `seed`.
         func crc32(_ range: Range<Int>, seed: UInt32) -> UInt32 {
-            withBytes { p in
-                UInt32(truncatingIfNeeded: CZlib.crc32(UInt(seed), p.baseAddress!.advanced(by: range.lowerBound).assumingMemoryBound(to: Bytef.self),
-                                                       uInt(range.count)))
-            }
+            withBytes { Checksums.crc32(UnsafeRawBufferPointer(rebasing: $0[range]), seed: seed) }
         }
 
         static func == (a: Slot, b: Slot) -> Bool {
@@ -101,22 +83,16 @@ extension NVS {
         let lo: UInt64
         let hi: UInt64
 
-        /// From a 16-byte normalised key (see `normalizedKey`); shorter arrays read as zero-filled.
+        /// A key, normalised here (normalising twice changes nothing).
         init(ns: UInt8, normalized k: [UInt8]) {
             self.ns = ns
-            var w: (UInt64, UInt64) = (0, 0)
-            withUnsafeMutableBytes(of: &w) { b in for i in 0..<Swift.min(16, k.count) { b[i] = k[i] } }
-            lo = w.0; hi = w.1
+            (lo, hi) = NVS.normalizedKeyWords(k)
         }
 
         /// The entry's own namespace index and normalised key.
         init(_ e: Slot) {
             ns = e[0]
-            var w: (UInt64, UInt64) = (0, 0)
-            withUnsafeMutableBytes(of: &w) { b in
-                e.withBytes { p in for i in 0..<15 { let c = p[8 + i]; if c == 0 { break }; b[i] = c } }
-            }
-            lo = w.0; hi = w.1
+            (lo, hi) = e.normalizedKeyWords
         }
     }
 }

@@ -115,13 +115,13 @@ import Testing
         for (n, s) in slots.enumerated() {
             let e = Array(page[(64 + n * 32)..<(96 + n * 32)])
             #expect(Array(s) == e && s.bytes == e && s.keyBytes == Array(e[8..<24]))
-            #expect(NVS.headerCRC(s) == NVS.headerCRC(e) && NVS.itemHash(s) == NVS.itemHash(e))
+            #expect(NVS.headerCRC(s) == NVS.headerCRC(e) && NVS.itemHash(s) == NVS.itemHash(ns: e[0], key: Array(e[8..<24]), chunk: e[3]))
             #expect(s.normalizedKey == NVS.normalizedKey(Array(e[8..<24])))
             #expect(s.le32(at: 24) == e.le32(at: 24) && s.le16(at: 4) == e.le16(at: 4))
             #expect(NVS.ItemKey(s) == NVS.ItemKey(ns: e[0], normalized: NVS.normalizedKey(Array(e[8..<24]))))
         }
         #expect(slots.withUnsafeBytes { Array($0) } == Array(page[64...]))
-        #expect(NVS.Slot.erased.isErased && !slots[0].isErased && NVS.Slot([UInt8](repeating: 0xFF, count: 32)).isErased)
+        #expect(NVS.Slot.erased.isErased && !slots[0].isErased && NVS.Slot.page([UInt8](repeating: 0xFF, count: NVS.pageSize))[0].isErased)
     }
 
     @Test func headerCRCVectors() {
