@@ -239,7 +239,7 @@ struct JSONByteWriter {
     /// `\u00XX`, lower-case hex.
     private mutating func unicodeEscape(_ v: UInt8) {
         ascii("\\u00")
-        for d in [v >> 4, v & 0x0F] { buffer.append(d < 10 ? 0x30 + d : 0x57 + d) }
+        withUnsafeBytes(of: Self.hexPairs[Int(v)].littleEndian) { buffer.append(contentsOf: $0) }
     }
 }
 

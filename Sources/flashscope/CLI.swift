@@ -224,8 +224,8 @@ extension FlashScope {
         guard let name = args.first,
               let sub = configuration.subcommands.first(where: { $0.configuration.commandName == name }),
               sub.configuration.subcommands.isEmpty,
-              // Help of any kind names the command path: the full parse prints it.
-              !args.contains(where: { $0 == "-h" || $0 == "--help" || $0.hasPrefix("--experimental") || $0.hasPrefix("--generate-") }),
+              // Help of any kind is thrown (CleanExit) or comes back as the parser's own help command:
+              // either way the full parse runs and names the whole command path.
               let command = try? sub.parseAsRoot(Array(args.dropFirst())),
               type(of: command) == sub else { return nil }
         return command
