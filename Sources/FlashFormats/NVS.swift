@@ -429,12 +429,13 @@ public enum NVS {
             return Page(index: index, offset: offset, stateWord: 0xFFFF_FFFF, seq: 0, version: 0, crcStored: 0, crcComputed: 0,
                         state: .absent, bitmap: [EntryState](repeating: .empty, count: entryCount))
         }
-        let word = b.le32(at: 0)
-        let crcStored = b.le32(at: 28)
-        let crcComputed = Checksums.crc32(Array(b[4..<28]), seed: 0xFFFF_FFFF)
+        let word = b.le32(at: PageField.state.range.lowerBound)
+        let crcStored = b.le32(at: PageField.crc.range.lowerBound)
+        let crcComputed = pageHeaderCRC(b)
         var bitmap: [EntryState] = []
         bitmap.reserveCapacity(entryCount)
-        for e in 0..<entryCount { bitmap.append(EntryState(rawValue: (b[32 + e / 4] >> UInt8(2 * (e % 4))) & 3)!) }
+        let map = PageField.bitmap.range.lowerBound
+        for e in 0..<entryCount { bitmap.append(EntryState(rawValue: (b[map + e / 4] >> UInt8(2 * (e % 4))) & 3)!) }
         let state: PageState
         if word == 0xFFFF_FFFF {
             state = allErased(b) ? .empty : .corrupt
@@ -448,7 +449,8 @@ public enum NVS {
             default: state = .corrupt
             }
         }
-        return Page(index: index, offset: offset, stateWord: word, seq: b.le32(at: 4), version: b[8], crcStored: crcStored,
+        return Page(index: index, offset: offset, stateWord: word, seq: b.le32(at: PageField.seq.range.lowerBound),
+                    version: b[PageField.version.range.lowerBound], crcStored: crcStored,
                     crcComputed: crcComputed, state: state, bitmap: bitmap)
     }
 
@@ -500,7 +502,9 @@ public enum NVS {
     static func crcOK(_ e: Slot) -> Bool { headerCRC(e) == e.le32(at: 4) }
 
     /// `Page::Header::calculateCrc32`: ROM CRC of bytes 4–27.
-    public static func pageHeaderCRC(_ h: [UInt8]) -> UInt32 { Checksums.crc32(Array(h[4..<28]), seed: 0xFFFF_FFFF) }
+    public static func pageHeaderCRC(_ h: [UInt8]) -> UInt32 {
+        Checksums.crc32(ByteArray(h), PageField.seq.range.lowerBound..<PageField.crc.range.lowerBound, seed: 0xFFFF_FFFF)
+    }
 
     /// The key as C reads it: up to the first NUL of at most 15 bytes.
     static func keyString(_ e: [UInt8]) -> String {
