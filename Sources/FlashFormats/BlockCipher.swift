@@ -37,16 +37,23 @@ public enum BlockCipher {
     /// AES-XTS over consecutive data units of `unit` bytes, unit i with the tweak `firstTweak + i * unit`
     /// (little-endian): one cipher context for all of them. nil when the sizes or the key do not fit.
     public static func aesXTSUnits(key: [UInt8], encrypt: Bool, firstTweak: UInt64, unit: Int, _ data: [UInt8]) -> [UInt8]? {
-        guard key.count == 32 || key.count == 64, unit >= 16, data.count % unit == 0 else { return nil }
-        if data.isEmpty { return [] }
         var out = [UInt8](repeating: 0, count: data.count)
-        let ok = key.withUnsafeBufferPointer { k in
-            data.withUnsafeBufferPointer { i in
-                out.withUnsafeMutableBufferPointer { o in
-                    fs_aes_xts_units(k.baseAddress, k.count, encrypt ? 1 : 0, firstTweak, unit, i.baseAddress, o.baseAddress, i.count / unit)
-                }
-            }
+        let ok = data.withUnsafeBytes { i in
+            out.withUnsafeMutableBytes { o in aesXTSUnits(key: key, encrypt: encrypt, firstTweak: firstTweak, unit: unit, i, into: o) }
         }
-        return ok == 1 ? out : nil
+        return ok ? out : nil
+    }
+
+    /// The same from `input` into `output` (as many bytes; the two must not overlap). False when the
+    /// sizes or the key do not fit, or the cipher failed.
+    public static func aesXTSUnits(key: [UInt8], encrypt: Bool, firstTweak: UInt64, unit: Int,
+                                   _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) -> Bool {
+        guard key.count == 32 || key.count == 64, unit >= 16, input.count % unit == 0, output.count == input.count else { return false }
+        if input.isEmpty { return true }
+        return key.withUnsafeBufferPointer { k in
+            fs_aes_xts_units(k.baseAddress, k.count, encrypt ? 1 : 0, firstTweak, unit,
+                             input.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                             output.baseAddress!.assumingMemoryBound(to: UInt8.self), input.count / unit)
+        } == 1
     }
 }

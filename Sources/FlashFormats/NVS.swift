@@ -142,14 +142,21 @@ public enum NVS {
             return out + [UInt8](repeating: 0xFF, count: NVS.pageSize - out.count)
         }
 
-        /// Decrypts a page's entries in place (page `relative` bytes from the partition start); erased
-        /// (all 0xFF) entries stay as they are, as the firmware never decrypts them. False if the cipher failed.
-        func decrypt(_ slots: inout [Slot], pageRelative: Int) -> Bool {
-            let cipher = slots.withUnsafeBytes { Array($0) }
-            guard let plain = BlockCipher.aesXTSUnits(key: xtsKey, encrypt: false, firstTweak: UInt64(pageRelative + 64),
-                                                      unit: entrySize, cipher) else { return false }
-            plain.withUnsafeBytes { p in
-                for i in slots.indices where !slots[i].isErased { slots[i] = Slot(p.baseAddress! + i * entrySize) }
+        /// Decrypts a page's entries in place (`page`: its 4096 bytes, `pageRelative` bytes from the
+        /// partition start); erased (all 0xFF) entries stay as they are, as the firmware never decrypts them.
+        /// False if the cipher failed.
+        func decrypt(page: UnsafeMutableRawBufferPointer, pageRelative: Int) -> Bool {
+            guard page.count >= pageSize else { return false }
+            let n = entryCount * entrySize
+            let entries = UnsafeMutableRawBufferPointer(rebasing: page[64..<(64 + n)])
+            let plain = UnsafeMutableRawBufferPointer.allocate(byteCount: n, alignment: 16)
+            defer { plain.deallocate() }
+            guard BlockCipher.aesXTSUnits(key: xtsKey, encrypt: false, firstTweak: UInt64(pageRelative + 64), unit: entrySize,
+                                          UnsafeRawBufferPointer(entries), into: plain) else { return false }
+            let slots = PageSlots(base: UnsafeRawPointer(entries.baseAddress!))
+            for i in 0..<entryCount where !slots[i].isErased {
+                UnsafeMutableRawBufferPointer(rebasing: entries[(i * entrySize)..<((i + 1) * entrySize)])
+                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: plain[(i * entrySize)..<((i + 1) * entrySize)]))
             }
             return true
         }
@@ -308,7 +315,7 @@ public enum NVS {
         public let type: ItemType
         public let value: Value
         /// Absolute offsets of the 32-byte entries the value is read from (headers and data, all chunks).
-        public let entries: [Int]
+        public let entries: EntryOffsets
         /// Page index and slot of the item header the value comes from (the blob index for v2 blobs).
         public let page: Int
         public let slot: Int
@@ -348,24 +355,43 @@ public enum NVS {
     /// as plaintext. `readOnly`: the partition table's `readonly` flag (start-up repairs are skipped).
     public static func read<S: ByteSource>(_ source: S, offset: Int, size: Int, keys: Keys? = nil,
                                            rules: Rules = .latest, readOnly: Bool = false) -> Partition {
-        var part = Partition(offset: offset, size: size, rules: rules)
         let pageCount = pageCount(offset: offset, size: size)
+        // The pages the dump holds whole (a truncated dump ends early; the rest are absent).
+        let held = source.clip(offset..<(offset + pageCount * pageSize))
+        let whole = held.lowerBound == offset ? held.count / pageSize : 0
+        let range = offset..<(offset + whole * pageSize)
+        // Read in place when the source holds the partition in one piece (a mapped file, an image with
+        // no edit inside it); otherwise from one copy. Either way the bytes live for the whole read.
+        var result: Partition?
+        var first = true
+        source.forEachChunk(in: range) { piece in
+            if first && piece.count == range.count {
+                result = read(bytes: piece, offset: offset, size: size, pageCount: pageCount, keys: keys, rules: rules, readOnly: readOnly)
+            }
+            first = false
+        }
+        if let result { return result }
+        return source.bytes(range).withUnsafeBytes {
+            read(bytes: $0, offset: offset, size: size, pageCount: pageCount, keys: keys, rules: rules, readOnly: readOnly)
+        }
+    }
+
+    /// `read` over the partition's bytes: its first `bytes.count / 4096` pages, the others absent.
+    static func read(bytes: UnsafeRawBufferPointer, offset: Int, size: Int, pageCount: Int, keys: Keys?,
+                     rules: Rules, readOnly: Bool) -> Partition {
+        var part = Partition(offset: offset, size: size, rules: rules)
         if size % pageSize != 0 {
             part.diagnostics.append(.warning(offset, .nvsSizeNotPages, "NVS partition size \(Hex.short(size)) is not a multiple of 4096; the last \(size % pageSize) bytes are not used"))
         }
-        // Page headers, and the entries as stored (nil = the page is not in the dump).
-        var raw: [[Slot]?] = []
-        raw.reserveCapacity(pageCount)
-        part.pages.reserveCapacity(pageCount)
-        var missing = 0
-        for i in 0..<pageCount {
-            let b = source.bytes(at: offset + i * pageSize, length: pageSize)
-            if b == nil { missing += 1 }
-            part.pages.append(readPage(b, index: i, offset: offset + i * pageSize))
-            raw.append(b.map(Slot.page))
+        let whole = min(bytes.count / pageSize, pageCount)
+        func pageBytes(_ buffer: UnsafeRawBufferPointer, _ i: Int) -> UnsafeRawBufferPointer? {
+            i < whole ? UnsafeRawBufferPointer(rebasing: buffer[(i * pageSize)..<((i + 1) * pageSize)]) : nil
         }
-        if missing > 0 {
-            part.diagnostics.append(.warning(offset, .nvsTruncated, "\(missing) of \(pageCount) NVS pages are not in the dump; they are shown as absent and treated as erased"))
+        // Page headers, and the entries as stored (nil = the page is not in the dump).
+        part.pages = (0..<pageCount).map { readPage(pageBytes(bytes, $0), index: $0, offset: offset + $0 * pageSize) }
+        let raw: [PageSlots?] = (0..<pageCount).map { i in pageBytes(bytes, i).map { PageSlots(base: $0.baseAddress! + 64) } }
+        if whole < pageCount {
+            part.diagnostics.append(.warning(offset, .nvsTruncated, "\(pageCount - whole) of \(pageCount) NVS pages are not in the dump; they are shown as absent and treated as erased"))
         }
 
         // Plaintext or ciphertext?
@@ -388,13 +414,19 @@ public enum NVS {
             return part
         }
 
-        // Plaintext entries (decrypted where needed).
-        var plain = raw
-        if let k = useKeys {
-            for i in plain.indices where plain[i] != nil { _ = k.decrypt(&plain[i]!, pageRelative: i * pageSize) }
+        // Plaintext entries: the bytes themselves, or a decrypted copy held until the read ends.
+        let decrypted: UnsafeMutableRawBufferPointer? = useKeys.map { k in
+            let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: whole * pageSize, alignment: 16)
+            if whole > 0 { copy.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[0..<(whole * pageSize)])) }
+            for i in 0..<whole { _ = k.decrypt(page: UnsafeMutableRawBufferPointer(rebasing: copy[(i * pageSize)..<((i + 1) * pageSize)]), pageRelative: i * pageSize) }
+            return copy
         }
+        defer { decrypted?.deallocate() }
+        let plain: [PageSlots?] = decrypted.map { d in
+            (0..<pageCount).map { i in pageBytes(UnsafeRawBufferPointer(d), i).map { PageSlots(base: $0.baseAddress! + 64) } }
+        } ?? raw
         var sim = Startup(rules: rules, readOnly: readOnly, base: offset)
-        sim.load(part.pages, raw: raw, plain: &plain)
+        sim.load(part.pages, raw: raw, plain: plain)
         if sim.initError == nil {
             sim.initStorage()
             part.values = sim.resolve()
@@ -420,22 +452,31 @@ public enum NVS {
     /// summary such as "pages in use".
     public static func pages<S: ByteSource>(_ source: S, offset: Int, size: Int) -> [Page] {
         (0..<pageCount(offset: offset, size: size)).map { i in
-            readPage(source.bytes(at: offset + i * pageSize, length: pageSize), index: i, offset: offset + i * pageSize)
+            let b = source.bytes(at: offset + i * pageSize, length: pageSize)
+            return readPage(b, index: i, offset: offset + i * pageSize)
         }
     }
 
     static func readPage(_ b: [UInt8]?, index: Int, offset: Int) -> Page {
-        guard let b else {
+        guard let b else { return readPage(nil as UnsafeRawBufferPointer?, index: index, offset: offset) }
+        return b.withUnsafeBytes { readPage($0, index: index, offset: offset) }
+    }
+
+    /// A page's header and bitmap as `Page::load` reads them (`b`: its 4096 bytes; nil: not in the dump).
+    static func readPage(_ b: UnsafeRawBufferPointer?, index: Int, offset: Int) -> Page {
+        guard let b, b.count >= pageSize else {
             return Page(index: index, offset: offset, stateWord: 0xFFFF_FFFF, seq: 0, version: 0, crcStored: 0, crcComputed: 0,
                         state: .absent, bitmap: [EntryState](repeating: .empty, count: entryCount))
         }
-        let word = b.le32(at: PageField.state.range.lowerBound)
-        let crcStored = b.le32(at: PageField.crc.range.lowerBound)
+        func le32(_ at: Int) -> UInt32 { UInt32(littleEndian: b.loadUnaligned(fromByteOffset: at, as: UInt32.self)) }
+        let word = le32(PageField.state.range.lowerBound)
+        let crcStored = le32(PageField.crc.range.lowerBound)
         let crcComputed = pageHeaderCRC(b)
-        var bitmap: [EntryState] = []
-        bitmap.reserveCapacity(entryCount)
         let map = PageField.bitmap.range.lowerBound
-        for e in 0..<entryCount { bitmap.append(EntryState(rawValue: (b[map + e / 4] >> UInt8(2 * (e % 4))) & 3)!) }
+        let bitmap = [EntryState](unsafeUninitializedCapacity: entryCount) { out, n in
+            for e in 0..<entryCount { out[e] = EntryState(rawValue: (b[map + e / 4] >> UInt8(2 * (e % 4))) & 3)! }
+            n = entryCount
+        }
         let state: PageState
         if word == 0xFFFF_FFFF {
             state = allErased(b) ? .empty : .corrupt
@@ -449,26 +490,25 @@ public enum NVS {
             default: state = .corrupt
             }
         }
-        return Page(index: index, offset: offset, stateWord: word, seq: b.le32(at: PageField.seq.range.lowerBound),
+        return Page(index: index, offset: offset, stateWord: word, seq: le32(PageField.seq.range.lowerBound),
                     version: b[PageField.version.range.lowerBound], crcStored: crcStored,
                     crcComputed: crcComputed, state: state, bitmap: bitmap)
     }
 
     /// Every byte 0xFF (eight at a time).
-    static func allErased(_ b: [UInt8]) -> Bool {
-        b.withUnsafeBytes { p in
-            var i = 0
-            while i + 8 <= p.count {
-                if p.loadUnaligned(fromByteOffset: i, as: UInt64.self) != .max { return false }
-                i += 8
-            }
-            while i < p.count { if p[i] != 0xFF { return false }; i += 1 }
-            return true
+    static func allErased(_ b: [UInt8]) -> Bool { b.withUnsafeBytes(allErased) }
+    static func allErased(_ p: UnsafeRawBufferPointer) -> Bool {
+        var i = 0
+        while i + 8 <= p.count {
+            if p.loadUnaligned(fromByteOffset: i, as: UInt64.self) != .max { return false }
+            i += 8
         }
+        while i < p.count { if p[i] != 0xFF { return false }; i += 1 }
+        return true
     }
 
     /// Written entries on loadable pages, and how many of them have a good header CRC.
-    static func headerScore(_ raw: [[Slot]?], _ pages: [Page], keys: Keys?) -> (total: Int, good: Int) {
+    static func headerScore(_ raw: [PageSlots?], _ pages: [Page], keys: Keys?) -> (total: Int, good: Int) {
         var total = 0, good = 0
         for p in pages where p.hasSeq {
             guard let b = raw[p.index] else { continue }
@@ -503,7 +543,10 @@ public enum NVS {
 
     /// `Page::Header::calculateCrc32`: ROM CRC of bytes 4–27.
     public static func pageHeaderCRC(_ h: [UInt8]) -> UInt32 {
-        Checksums.crc32(ByteArray(h), PageField.seq.range.lowerBound..<PageField.crc.range.lowerBound, seed: 0xFFFF_FFFF)
+        h.count >= PageField.crc.range.lowerBound ? h.withUnsafeBytes(pageHeaderCRC) : Checksums.crc32(ByteArray(h), PageField.seq.range.lowerBound..<PageField.crc.range.lowerBound, seed: 0xFFFF_FFFF)
+    }
+    static func pageHeaderCRC(_ h: UnsafeRawBufferPointer) -> UInt32 {
+        Checksums.crc32(UnsafeRawBufferPointer(rebasing: h[PageField.seq.range.lowerBound..<PageField.crc.range.lowerBound]), seed: 0xFFFF_FFFF)
     }
 
     /// The key as C reads it: up to the first NUL of at most 15 bytes.
@@ -644,7 +687,7 @@ public enum NVS {
     }
 
     /// Every item header on flash with its fate, page by page in physical order.
-    static func listEntries(_ part: Partition, plain: [[Slot]?], sim: Startup) -> [Entry] {
+    static func listEntries(_ part: Partition, plain: [PageSlots?], sim: Startup) -> [Entry] {
         var out: [Entry] = []
         let nsNames = Dictionary(sim.namespaces.map { ($0.index, $0.name) }, uniquingKeysWith: { a, _ in a })
         let live = sim.liveSet(pageCount: part.pages.count)
@@ -691,23 +734,27 @@ final class SimPage {
     /// Physical page (nil for a page written during start-up).
     let physical: Int?
     var states: [NVS.EntryState]
-    var entries: [NVS.Slot]
-    /// First 32-bit word of each entry as stored (the half-written test reads raw bytes).
-    var rawFirstWord: [UInt32]
-    /// The physical entry each slot came from (page * 126 + slot; -1: none, a slot written at start-up).
-    var originIndex: [Int32]
-    func origin(_ i: Int) -> Int? { originIndex[i] < 0 ? nil : Int(originIndex[i]) }
+    /// The entries (plaintext) and, for the half-written test, as stored (the same unless decrypted).
+    let entries: NVS.PageSlots
+    let stored: NVS.PageSlots
+    /// A page written during start-up owns its entries (nil: they are the partition's, owned by `NVS.read`).
+    private let owned: UnsafeMutableRawPointer?
+    /// The physical entry each slot came from (page * 126 + slot; -1: none, a slot written at start-up);
+    /// nil: slot i of `physical` itself.
+    var originIndex: [Int32]?
+    func origin(_ i: Int) -> Int? {
+        if let originIndex { return originIndex[i] < 0 ? nil : Int(originIndex[i]) }
+        return physical.map { $0 * NVS.entryCount + i }
+    }
     /// `HashList`: entry indices per 24-bit hash, in insertion order.
     var hashList: [UInt32: [Int]] = [:]
-    /// The hash each slot was inserted with (`noHash`: not in the hash list).
-    var hashOf = [UInt32](repeating: SimPage.noHash, count: NVS.entryCount)
-    static let noHash = UInt32.max
-    /// Header CRC per entry, computed when first asked (entries never change once loaded):
-    /// 0 not yet known, 1 good, 2 bad. Most slots are data, whose header CRC nobody asks for.
-    var crcState: [UInt8]
+    /// Per slot: bit 0–1 header CRC (0 not yet known, 1 good, 2 bad: computed when first asked, as
+    /// entries never change once loaded and most slots are data nobody asks about); bit 2: in the hash list.
+    var flags: [UInt8]
+    static let inHash: UInt8 = 4
     func crcGood(_ i: Int) -> Bool {
-        if crcState[i] == 0 { crcState[i] = NVS.crcOK(entries[i]) ? 1 : 2 }
-        return crcState[i] == 1
+        if flags[i] & 3 == 0 { flags[i] |= NVS.crcOK(entries[i]) ? 1 : 2 }
+        return flags[i] & 3 == 1
     }
     /// Bumped on every change of entry states (invalidates `firstByKey`).
     var generation = 0
@@ -716,26 +763,48 @@ final class SimPage {
     var nextFree = NVS.invalidEntry
     let rules: NVS.Rules
 
-    init(state: NVS.PageState, seq: UInt32, physical: Int?, states: [NVS.EntryState], entries: [NVS.Slot],
-         rawFirstWord: [UInt32], rules: NVS.Rules) {
-        self.state = state; self.seq = seq; self.physical = physical; self.states = states; self.entries = entries
-        self.rawFirstWord = rawFirstWord; self.rules = rules
-        crcState = [UInt8](repeating: 0, count: entries.count)
-        originIndex = physical.map { p in (0..<Int32(NVS.entryCount)).map { Int32(p * NVS.entryCount) + $0 } } ?? [Int32](repeating: -1, count: NVS.entryCount)
+    /// A physical page as `Page::load` finds it.
+    init(state: NVS.PageState, seq: UInt32, physical: Int, states: [NVS.EntryState], entries: NVS.PageSlots,
+         stored: NVS.PageSlots, rules: NVS.Rules) {
+        self.state = state; self.seq = seq; self.physical = physical; self.states = states
+        self.entries = entries; self.stored = stored; owned = nil; self.rules = rules
+        flags = [UInt8](repeating: 0, count: NVS.entryCount)
+    }
+
+    /// A page start-up writes (erased entries, all slots empty).
+    init(freshActive seq: UInt32, rules: NVS.Rules) {
+        state = .active; self.seq = seq; physical = nil; self.rules = rules
+        states = [NVS.EntryState](repeating: .empty, count: NVS.entryCount)
+        let n = NVS.entryCount * NVS.entrySize
+        let p = UnsafeMutableRawPointer.allocate(byteCount: n, alignment: 16)
+        p.initializeMemory(as: UInt8.self, repeating: 0xFF, count: n)
+        owned = p
+        entries = NVS.PageSlots(base: p); stored = entries
+        originIndex = [Int32](repeating: -1, count: NVS.entryCount)
+        flags = [UInt8](repeating: 0, count: NVS.entryCount)
+    }
+    deinit { owned?.deallocate() }
+
+    /// Writes slot `i` of a page start-up writes (copied from `from`, slot `k`, with its origin and CRC verdict).
+    func copyEntry(_ i: Int, from: SimPage, _ k: Int) {
+        guard let owned else { preconditionFailure("only a page written at start-up takes entries") }
+        precondition(i >= 0 && i < NVS.entryCount, "NVS entry index out of range")
+        from.entries[k].withBytes { (owned + i * NVS.entrySize).copyMemory(from: $0.baseAddress!, byteCount: NVS.entrySize) }
+        originIndex?[i] = from.origin(k).map(Int32.init) ?? -1
+        flags[i] = (flags[i] & ~3) | (from.flags[k] & 3)
     }
 
     var end: Int { min(nextFree, NVS.entryCount) }
 
     func hashInsert(_ e: NVS.Slot, _ i: Int) {
-        let h = NVS.itemHash(e)
-        hashList[h, default: []].append(i)
-        if i >= 0 && i < hashOf.count { hashOf[i] = h }
+        hashList[NVS.itemHash(e), default: []].append(i)
+        if i >= 0 && i < NVS.entryCount { flags[i] |= SimPage.inHash }
     }
+    /// Entries never change once in the list, so the hash they were inserted with is their own.
     func hashErase(_ i: Int) {
-        guard i >= 0, i < hashOf.count, hashOf[i] != SimPage.noHash else { return }
-        let h = hashOf[i]
-        hashOf[i] = SimPage.noHash
-        hashList[h]?.removeAll { $0 == i }
+        guard i >= 0, i < NVS.entryCount, flags[i] & SimPage.inHash != 0 else { return }
+        flags[i] &= ~SimPage.inHash
+        hashList[NVS.itemHash(entries[i])]?.removeAll { $0 == i }
     }
     func hashFind(from start: Int, _ h: UInt32) -> Int? { hashList[h]?.first { $0 >= start } }
 
@@ -780,7 +849,7 @@ final class SimPage {
         if state == .active {
             if let i = states.firstIndex(of: .empty) { nextFree = i }
             while nextFree < NVS.entryCount {
-                if rawFirstWord[nextFree] != 0xFFFF_FFFF {
+                if stored.firstWord(nextFree) != 0xFFFF_FFFF {
                     setErased(nextFree, .halfWritten)
                     nextFree += 1
                 } else { break }
@@ -952,14 +1021,11 @@ final class SimPage {
         let size = Int(e.le16(at: 24))
         // The data entries after the header, up to `size` bytes (fewer when the span or page ends first).
         let last = min(index + Int(e[2]), NVS.entryCount)
-        guard max(0, last - index - 1) * NVS.entrySize >= size, (index + 1) * NVS.entrySize + size <= entries.count * NVS.entrySize,
+        let all = entries.bytes
+        guard max(0, last - index - 1) * NVS.entrySize >= size, (index + 1) * NVS.entrySize + size <= all.count,
               size <= out.count else { return nil }
-        // A page's slots lie in memory as on flash (32-byte stride), so the payload is one run of bytes.
-        if size > 0 {
-            entries.withUnsafeBytes { src in
-                out.baseAddress!.copyMemory(from: src.baseAddress! + (index + 1) * NVS.entrySize, byteCount: size)
-            }
-        }
+        // The entries are the page's bytes (32-byte stride), so the payload is one run of them.
+        if size > 0 { out.baseAddress!.copyMemory(from: all.baseAddress! + (index + 1) * NVS.entrySize, byteCount: size) }
         guard Checksums.crc32(UnsafeRawBufferPointer(rebasing: out[0..<size]), seed: 0xFFFF_FFFF) == e.le32(at: 28) else { return nil }
         return size
     }
@@ -998,7 +1064,7 @@ struct Startup {
         return out
     }
 
-    mutating func load(_ pageInfo: [NVS.Page], raw: [[NVS.Slot]?], plain: inout [[NVS.Slot]?]) {
+    mutating func load(_ pageInfo: [NVS.Page], raw: [NVS.PageSlots?], plain: [NVS.PageSlots?]) {
         let sink = DropSink([:])
         var list: [SimPage] = []
         for p in pageInfo {
@@ -1009,8 +1075,7 @@ struct Startup {
                 continue
             }
             if p.version < 0xFE { initError = "ESP_ERR_NVS_NEW_VERSION_FOUND"; return }
-            let words = b.map { $0.le32(at: 0) }
-            let sp = SimPage(state: p.state, seq: p.seq, physical: p.index, states: p.bitmap, entries: ents, rawFirstWord: words, rules: rules)
+            let sp = SimPage(state: p.state, seq: p.seq, physical: p.index, states: p.bitmap, entries: ents, stored: b, rules: rules)
             sp.onErase = { origin, why in if let o = origin, sink.reasons[o] == nil { sink.reasons[o] = why } }
             if !rules.strictHeaderCheck && p.state != .active {
                 // Before the strict check a zero span asserted in mLoadEntryTable (ESP_FAIL).
@@ -1059,10 +1124,7 @@ struct Startup {
                 }
                 if freeCount == 0 { initError = "ESP_ERR_NVS_NO_FREE_PAGES"; return }
                 freeCount -= 1
-                let fresh = SimPage(state: .active, seq: nextSeq, physical: nil,
-                                    states: [NVS.EntryState](repeating: .empty, count: NVS.entryCount),
-                                    entries: [NVS.Slot](repeating: .erased, count: NVS.entryCount),
-                                    rawFirstWord: [UInt32](repeating: 0xFFFF_FFFF, count: NVS.entryCount), rules: rules)
+                let fresh = SimPage(freshActive: nextSeq, rules: rules)
                 fresh.onErase = freeing.onErase
                 fresh.nextFree = 0
                 if freeing.firstUsed != NVS.invalidEntry {
@@ -1073,10 +1135,8 @@ struct Startup {
                         let span = max(1, Int(e[2]))
                         fresh.hashInsert(e, fresh.nextFree)
                         for k in r..<min(r + span, NVS.entryCount) where fresh.nextFree < NVS.entryCount {
-                            fresh.entries[fresh.nextFree] = freeing.entries[k]
-                            fresh.originIndex[fresh.nextFree] = freeing.originIndex[k]
+                            fresh.copyEntry(fresh.nextFree, from: freeing, k)
                             fresh.states[fresh.nextFree] = .written
-                            fresh.crcState[fresh.nextFree] = freeing.crcState[k]
                             if fresh.firstUsed == NVS.invalidEntry { fresh.firstUsed = fresh.nextFree }
                             fresh.nextFree += 1
                         }
@@ -1198,8 +1258,10 @@ struct Startup {
         guard let o = p.origin(i) else { return nil }
         return base + (o / NVS.entryCount) * NVS.pageSize + 64 + (o % NVS.entryCount) * NVS.entrySize
     }
-    func addresses(_ p: SimPage, _ i: Int, span: Int) -> [Int] {
-        (i..<min(i + max(1, span), NVS.entryCount)).compactMap { address(p, $0) }
+    func addresses(_ p: SimPage, _ i: Int, span: Int) -> NVS.EntryOffsets {
+        var out = NVS.EntryOffsets()
+        for k in i..<min(i + max(1, span), NVS.entryCount) { if let a = address(p, k) { out.append(a) } }
+        return out
     }
     func location(_ p: SimPage, _ i: Int) -> (Int, Int) {
         guard let o = p.origin(i) else { return (-1, i) }
@@ -1251,7 +1313,7 @@ struct Startup {
     }
 
     /// One key (`key` normalised, as `resolve` lists them): the type `nvs_find_key` reports, then the read with that type.
-    func read(ns: UInt8, key: [UInt8]) -> (type: NVS.ItemType, value: NVS.Value, entries: [Int], page: Int, slot: Int)? {
+    func read(ns: UInt8, key: [UInt8]) -> (type: NVS.ItemType, value: NVS.Value, entries: NVS.EntryOffsets, page: Int, slot: Int)? {
         guard let (_, _, first) = storageFind(ns: ns, type: 0xFF, key: key, normalized: true), let t = NVS.ItemType(rawValue: first[1]) else { return nil }
         switch t {
         case .blobData, .blobIndex, .blobV1:
@@ -1292,15 +1354,14 @@ struct Startup {
         return nil
     }
 
-    func readMultiPageBlob(ns: UInt8, key: [UInt8]) -> (type: NVS.ItemType, value: NVS.Value, entries: [Int], page: Int, slot: Int)? {
+    func readMultiPageBlob(ns: UInt8, key: [UInt8]) -> (type: NVS.ItemType, value: NVS.Value, entries: NVS.EntryOffsets, page: Int, slot: Int)? {
         guard let (ip, ii, idx) = storageFind(ns: ns, type: NVS.ItemType.blobIndex.rawValue, key: key, normalized: true) else { return nil }
         let count = Int(idx[28]), start = Int(idx[29]), size = Int(idx.le32(at: 24))
         // No chunk's payload is longer than a page's data entries, so `count` chunks fill at most `cap`
         // bytes: that is all that is allocated, whatever size a (hostile) index claims. A larger claim
         // still walks its chunks as the firmware does (a chunk failing its check is erased), then fails.
         let cap = min(size, count * (NVS.entryCount - 1) * NVS.entrySize)
-        var addrs: [Int] = []
-        addrs.reserveCapacity(cap / NVS.entrySize + 2 * count + 1)
+        var addrs = NVS.EntryOffsets()
         var complete = false
         // The chunks are copied straight into the value (nothing is zero-filled or copied twice).
         let data = [UInt8](unsafeUninitializedCapacity: cap) { buf, filled in

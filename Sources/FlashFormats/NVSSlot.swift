@@ -20,12 +20,7 @@ extension NVS {
         /// The 126 entries of a page's bytes (after the 32-byte header and 32-byte bitmap).
         static func page(_ b: [UInt8]) -> [Slot] {
             precondition(b.count >= NVS.pageSize)
-            return [Slot](unsafeUninitializedCapacity: NVS.entryCount) { out, count in
-                b.withUnsafeBytes { p in
-                    UnsafeMutableRawPointer(out.baseAddress!).copyMemory(from: p.baseAddress! + 64, byteCount: NVS.entryCount * NVS.entrySize)
-                }
-                count = NVS.entryCount
-            }
+            return b.withUnsafeBytes { p in (0..<NVS.entryCount).map { PageSlots(base: p.baseAddress! + 64)[$0] } }
         }
 
         var startIndex: Int { 0 }
@@ -77,6 +72,28 @@ extension NVS {
         func hash(into h: inout Hasher) { h.combine(words.0); h.combine(words.1); h.combine(words.2); h.combine(words.3) }
     }
 
+    /// The 126 entries of one page, read in place from the partition's bytes (or their decrypted copy):
+    /// nothing is copied per page. The memory belongs to `NVS.read`, which holds it for the whole read;
+    /// a `PageSlots` never leaves that read (the start-up model is local to it).
+    struct PageSlots {
+        /// Entry 0 (the page's start + 64). Any alignment: entries are copied out byte-wise.
+        let base: UnsafeRawPointer
+
+        subscript(i: Int) -> Slot {
+            precondition(i >= 0 && i < NVS.entryCount, "NVS entry index out of range")
+            return Slot(base + i * NVS.entrySize)
+        }
+
+        /// The entry's first 32-bit word as stored (the half-written test of `mLoadEntryTable`).
+        func firstWord(_ i: Int) -> UInt32 {
+            precondition(i >= 0 && i < NVS.entryCount, "NVS entry index out of range")
+            return UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i * NVS.entrySize, as: UInt32.self))
+        }
+
+        /// The bytes of all 126 entries, in flash order.
+        var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: NVS.entryCount * NVS.entrySize) }
+    }
+
     /// (namespace index, normalised key): the identity `findItem` compares, as a cheap dictionary key.
     struct ItemKey: Hashable, Sendable {
         let ns: UInt8
@@ -93,6 +110,51 @@ extension NVS {
         init(_ e: Slot) {
             ns = e[0]
             (lo, hi) = e.normalizedKeyWords
+        }
+    }
+}
+
+extension NVS {
+    /// Absolute offsets of 32-byte entries, in order, held as runs of consecutive entries: a 900 KB
+    /// blob spans 29,000 entries but only as many runs as it has chunks (plus its index).
+    public struct EntryOffsets: RandomAccessCollection, Sendable, Equatable, ExpressibleByArrayLiteral {
+        private struct Run: Sendable, Equatable { let start: Int; var count: Int }
+        private var runs: [Run] = []
+        /// Entries before run k ends (`ends[k]`), for indexing.
+        private var ends: [Int] = []
+
+        public init() {}
+        public init(_ offsets: some Sequence<Int>) { for o in offsets { append(o) } }
+        public init(arrayLiteral offsets: Int...) { self.init(offsets) }
+
+        public var startIndex: Int { 0 }
+        public var endIndex: Int { ends.last ?? 0 }
+
+        public subscript(i: Int) -> Int {
+            precondition(i >= 0 && i < endIndex, "entry offset index out of range")
+            // The first run ending after i.
+            var lo = 0, hi = ends.count - 1
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if ends[mid] > i { hi = mid } else { lo = mid + 1 }
+            }
+            let before = lo == 0 ? 0 : ends[lo - 1]
+            return runs[lo].start + (i - before) * NVS.entrySize
+        }
+
+        /// Adds one entry (continuing the last run when it follows it).
+        public mutating func append(_ offset: Int) { append(run: offset, count: 1) }
+
+        /// Adds `count` consecutive entries from `start`.
+        public mutating func append(run start: Int, count: Int) {
+            guard count > 0 else { return }
+            if let last = runs.last, last.start + last.count * NVS.entrySize == start {
+                runs[runs.count - 1].count += count
+                ends[ends.count - 1] += count
+            } else {
+                runs.append(Run(start: start, count: count))
+                ends.append(endIndex + count)
+            }
         }
     }
 }

@@ -297,6 +297,49 @@ import Testing
         #expect(Self.values(r) == ["n/a:u8=1", "n/b:u8=2"])
         #expect(r.entries.first { $0.key == "only" }?.drop == .pageErasedAtStartup)
         #expect(r.diagnostics.contains { $0.code == .nvsFreeingPage })
+        // Read from the page start-up writes, whose entries came from the FREEING page's slots 1 and 2.
+        #expect(r.values.map(\.entries) == [[0x60], [0x80]] && r.values.map(\.page) == [0, 0] && r.values.map(\.slot) == [1, 2])
+    }
+
+    /// A source that hands out its bytes in small pieces (an image with edits inside the partition):
+    /// the read copies the partition once and must say exactly what it says when reading in place.
+    struct Pieces: ByteSource {
+        let bytes: [UInt8]
+        let piece: Int
+        var count: Int { bytes.count }
+        func forEachChunk(in range: Range<Int>, _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+            var at = clip(range).lowerBound
+            let end = clip(range).upperBound
+            while at < end {
+                let n = min(piece, end - at)
+                try bytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[at..<(at + n)])) }
+                at += n
+            }
+        }
+    }
+
+    @Test func readInPlaceOrFromPiecesAlike() throws {
+        let keys = NVS.Keys(dataKey: [UInt8](repeating: 0x11, count: 32), tweakKey: [UInt8](repeating: 0x22, count: 32))
+        let blob = (0..<9000).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ 5) }
+        let csv = Self.basicCSV + "\nbig,data,hex2bin,\(Hex.bytes(blob))\n"
+        let plain = try Self.gen(csv, 0x6000), enc = try Self.gen(csv, 0x6000, keys: keys)
+        func same(_ a: NVS.Partition, _ b: NVS.Partition) {
+            #expect(a.values == b.values && a.entries == b.entries && a.pages == b.pages && a.diagnostics == b.diagnostics)
+            #expect(a.encrypted == b.encrypted && a.decrypted == b.decrypted && a.namespaces == b.namespaces)
+        }
+        let prefix = [UInt8](repeating: 0x5A, count: 0x1000)
+        for (image, k) in [(plain, nil), (enc, keys), (enc, nil)] as [([UInt8], NVS.Keys?)] {
+            for cut in [image.count, image.count - 1, 0x2000, 0x2100, 0] {
+                let b = prefix + Array(image.prefix(cut))
+                let whole = NVS.read(ByteArray(b), offset: 0x1000, size: 0x6000, keys: k)
+                for piece in [1000, 4096, 7] {
+                    same(whole, NVS.read(Pieces(bytes: b, piece: piece), offset: 0x1000, size: 0x6000, keys: k))
+                }
+                if cut == image.count {
+                    #expect(whole.values.contains { $0.key == "big" && $0.value == .blob(blob) } == (k != nil || image == plain))
+                }
+            }
+        }
     }
 
     @Test func blobRewrittenWithOtherChunkStart() {
