@@ -1260,8 +1260,15 @@ struct Startup {
     }
     func addresses(_ p: SimPage, _ i: Int, span: Int) -> NVS.EntryOffsets {
         var out = NVS.EntryOffsets()
-        for k in i..<min(i + max(1, span), NVS.entryCount) { if let a = address(p, k) { out.append(a) } }
+        appendAddresses(p, i, span: span, to: &out)
         return out
+    }
+    /// The entries `i ..< i + span` (within the page) of `p`; one run on a physical page.
+    func appendAddresses(_ p: SimPage, _ i: Int, span: Int, to out: inout NVS.EntryOffsets) {
+        let end = min(i + max(1, span), NVS.entryCount)
+        guard i < end else { return }
+        if p.originIndex == nil, let a = address(p, i) { out.append(run: a, count: end - i); return }
+        for k in i..<end { if let a = address(p, k) { out.append(a) } }
     }
     func location(_ p: SimPage, _ i: Int) -> (Int, Int) {
         guard let o = p.origin(i) else { return (-1, i) }
@@ -1375,7 +1382,7 @@ struct Startup {
                     return
                 }
                 filled += n
-                for k in i..<min(i + max(1, Int(e[2])), NVS.entryCount) { if let a = address(p, k) { addrs.append(a) } }
+                appendAddresses(p, i, span: Int(e[2]), to: &addrs)
             }
             complete = filled == size
         }

@@ -41,6 +41,10 @@ public struct AnalysisOptions: Sendable {
     public var appTableMD5 = true
     /// The source is a flash-encrypted dump decrypted with its key (FlashDecryption).
     public var decryptedView = false
+    /// Stop a flash image's analysis after the boot decision (bootloader, table, otadata, apps, which
+    /// slot boots): for a command that needs no more, such as `nvs` (its rules follow the app that
+    /// boots). Stray otadata, the encryption hint, security and partition contents are then not looked at.
+    public var bootOnly = false
     public init(tableOffset: Int? = nil, rollback: Bool = false, kind: FileKind? = nil, bootloaderIDF: IDFVersion? = nil,
                 chipRevision: ChipRevision? = nil, efuseBlockRevision: ChipRevision? = nil, appTableMD5: Bool = true) {
         self.tableOffset = tableOffset; self.rollback = rollback; self.kind = kind
@@ -190,7 +194,7 @@ extension FlashLayout {
             layout.otadata = o
             layout.diagnostics = o.diagnostics
         case .flashImage:
-            analyzeFlash(source, digests: digests, into: &layout)
+            analyzeFlash(source, digests: digests, into: &layout, bootOnly: options.bootOnly)
             compareReleases(source, digests: digests, into: &layout)
         }
         return layout
@@ -364,7 +368,7 @@ extension FlashLayout {
             }
         }
 
-        if bootOnly { return }
+        if bootOnly { layout.diagnostics = diags; return }
         // Stray otadata-like sectors outside known partitions (stale, or readable next to ciphertext).
         layout.strayOTA = strayOTAEntries(s, known: layout.partitions.map { Int($0.entry.offset)..<Int($0.entry.end) } + [tableOffset.map { $0..<($0 + 0x1000) } ?? 0..<0])
         if layout.bootloader == nil && layout.table == nil, let enc = encryptionHint(s) {

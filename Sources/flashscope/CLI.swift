@@ -169,7 +169,12 @@ struct ImageOptions: ParsableArguments {
            appTableMD5: !noTableMD5)
     }
 
-    func open() throws -> Opened { try Opened(path: file, options: try analysisOptions(), flashKey: flashKey) }
+    /// `bootOnly`: analyse no further than the boot decision (AnalysisOptions.bootOnly).
+    func open(bootOnly: Bool = false) throws -> Opened {
+        var options = try analysisOptions()
+        options.bootOnly = bootOnly
+        return try Opened(path: file, options: options, flashKey: flashKey)
+    }
 }
 
 func useColour() -> Bool {

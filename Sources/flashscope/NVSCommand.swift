@@ -56,7 +56,7 @@ struct NVSCommand: ParsableCommand {
         if let v = idfVersion, NVS.Rules.parseVersion(v) == nil { throw ValidationError("--idf-version '\(v)' is not a version such as v5.1.4") }
         var opened: Opened?
         var openError: CLIError?
-        do { opened = try image.open() } catch let e as CLIError where e.code == CLIError.Code.notAnImage { openError = e }
+        do { opened = try image.open(bootOnly: true) } catch let e as CLIError where e.code == CLIError.Code.notAnImage { openError = e }
         if let o = opened, o.layout.kind == .flashImage {
             let rs = NVSReading.read(o.layout, o.document, only: partition, keys: keys, rules: rules)
             if rs.isEmpty {

@@ -124,6 +124,15 @@ import Testing
         #expect(NVS.Slot.erased.isErased && !slots[0].isErased && NVS.Slot.page([UInt8](repeating: 0xFF, count: NVS.pageSize))[0].isErased)
     }
 
+    /// The PMK the generator stores for a Wi-Fi passphrase: IEEE 802.11i H.4's vector, and RFC 6070's for
+    /// the PBKDF2-HMAC-SHA1 underneath (its first 20 bytes).
+    @Test func wifiPMKVectors() {
+        #expect(WiFiPMK.derive(password: Array("password".utf8), ssid: Array("IEEE".utf8))
+                == Self.hex("f42c6fc52df0ebef9ebb4b90b38a5f902e83fe1b135a70e23aed762e9710a12e"))
+        #expect(Array(WiFiPMK.derive(password: Array("password".utf8), ssid: Array("salt".utf8)).prefix(20))
+                == Self.hex("4b007901b765489abead49d926f721d065a429c1"))
+    }
+
     @Test func headerCRCVectors() {
         func h(_ seq: UInt32, _ v: UInt8) -> UInt32 {
             var p = [UInt8](repeating: 0xFF, count: 32); p.putLE(seq, at: 4); p[8] = v; return NVS.pageHeaderCRC(p)

@@ -67,3 +67,19 @@ let sampleBacktraceJSON: [JSON] = [0x4008_110D, 0x4008_510C, 0x4008_A6F0, 0x400D
     #expect(l.coreDump == nil)
     #expect(Report.json(l, file: "x")["coredump"] == .null)
 }
+
+/// `bootOnly` (what `nvs` analyses with): the same table, otadata, apps and boot as the full analysis,
+/// and no more (the core dump and partition contents are not looked at).
+@Test func bootOnlyAnalysisStopsAfterTheBoot() throws {
+    let fb = FlashImageBuilder.withCoreDump(CoreDumpBuilder.esp32Sample().partition(), apps: [("ota_0", otherSHA), ("ota_1", crashedSHA)])
+    let bytes = ByteArray(fb.bytes())
+    var options = AnalysisOptions()
+    let full = try FlashLayout.analyze(bytes, options: options)
+    options.bootOnly = true
+    let boot = try FlashLayout.analyze(bytes, options: options)
+    #expect(full.coreDump != nil && !full.contents.isEmpty)
+    #expect(boot.coreDump == nil && boot.contents.isEmpty)
+    #expect(boot.boot?.loaded == full.boot?.loaded && boot.boot?.loaded != nil)
+    #expect(boot.partitions.map(\.name) == full.partitions.map(\.name) && boot.apps.map(\.verdict) == full.apps.map(\.verdict))
+    #expect(NVSReading.rules(boot) == NVSReading.rules(full))
+}

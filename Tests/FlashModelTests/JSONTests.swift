@@ -71,6 +71,13 @@ import Testing
         let digits = bytes.map { b -> String in let h = String(b, radix: 16); return h.count == 1 ? "0" + h : h }.joined()
         #expect(JSON.hex(bytes) == JSON.string(digits))
         #expect(JSONParser.parse(JSON.array([.hex([1, 2])]).serialized()) == .array([.string("0102")]))
+        // Every length around the four-byte words, every byte value at every place in a word.
+        for n in 0..<12 {
+            for first in stride(from: 0, to: 256, by: 3) {
+                let b = (0..<n).map { UInt8(truncatingIfNeeded: first &+ $0 &* 85) }
+                #expect(JSON.hex(b) == JSON.string(b.map { b -> String in let h = String(b, radix: 16); return h.count == 1 ? "0" + h : h }.joined()))
+            }
+        }
     }
 
     @Test func streamedOutputEqualsTheWholeText() {

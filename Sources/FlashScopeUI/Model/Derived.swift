@@ -64,7 +64,6 @@ enum Derived {
     /// bootloader tried with its image verdict: " · sector 0, seq 2 → (2−1) mod 2 = 1 → ota_1 ✓".
     static func whySpans(_ s: AppState, _ b: BootDecision) -> [Span] {
         let g = s.glyphs
-        let l = s.layout
         var out: [Span] = []
         if case .activeEntry(let k, let seq, let count, let slot) = b.choice {
             out.append(Span(" \(g.middleDot) sector \(k), seq \(seq) \(g.arrow) (\(seq)\u{2212}1) mod \(count) = \(slot)"))
