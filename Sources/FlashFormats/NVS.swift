@@ -356,24 +356,26 @@ public enum NVS {
     public static func read<S: ByteSource>(_ source: S, offset: Int, size: Int, keys: Keys? = nil,
                                            rules: Rules = .latest, readOnly: Bool = false) -> Partition {
         let pageCount = pageCount(offset: offset, size: size)
-        // The pages the dump holds whole (a truncated dump ends early; the rest are absent).
+        return withPageBytes(source, offset: offset, pageCount: pageCount) {
+            read(bytes: $0, offset: offset, size: size, pageCount: pageCount, keys: keys, rules: rules, readOnly: readOnly)
+        }
+    }
+
+    /// `body` over the bytes of the partition's pages that the dump holds whole (a truncated dump ends
+    /// early; the rest are absent): in place when the source holds them in one piece (a mapped file, an
+    /// image with no edit inside them), else from one copy. Either way they live for the whole call.
+    static func withPageBytes<S: ByteSource, R>(_ source: S, offset: Int, pageCount: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R {
         let held = source.clip(offset..<(offset + pageCount * pageSize))
         let whole = held.lowerBound == offset ? held.count / pageSize : 0
         let range = offset..<(offset + whole * pageSize)
-        // Read in place when the source holds the partition in one piece (a mapped file, an image with
-        // no edit inside it); otherwise from one copy. Either way the bytes live for the whole read.
-        var result: Partition?
+        var result: R?
         var first = true
         source.forEachChunk(in: range) { piece in
-            if first && piece.count == range.count {
-                result = read(bytes: piece, offset: offset, size: size, pageCount: pageCount, keys: keys, rules: rules, readOnly: readOnly)
-            }
+            if first && piece.count == range.count { result = body(piece) }
             first = false
         }
         if let result { return result }
-        return source.bytes(range).withUnsafeBytes {
-            read(bytes: $0, offset: offset, size: size, pageCount: pageCount, keys: keys, rules: rules, readOnly: readOnly)
-        }
+        return source.bytes(range).withUnsafeBytes(body)
     }
 
     /// `read` over the partition's bytes: its first `bytes.count / 4096` pages, the others absent.
@@ -384,11 +386,8 @@ public enum NVS {
             part.diagnostics.append(.warning(offset, .nvsSizeNotPages, "NVS partition size \(Hex.short(size)) is not a multiple of 4096; the last \(size % pageSize) bytes are not used"))
         }
         let whole = min(bytes.count / pageSize, pageCount)
-        func pageBytes(_ buffer: UnsafeRawBufferPointer, _ i: Int) -> UnsafeRawBufferPointer? {
-            i < whole ? UnsafeRawBufferPointer(rebasing: buffer[(i * pageSize)..<((i + 1) * pageSize)]) : nil
-        }
         // Page headers, and the entries as stored (nil = the page is not in the dump).
-        part.pages = (0..<pageCount).map { readPage(pageBytes(bytes, $0), index: $0, offset: offset + $0 * pageSize) }
+        part.pages = pages(bytes: bytes, offset: offset, pageCount: pageCount)
         let raw: [PageSlots?] = (0..<pageCount).map { i in pageBytes(bytes, i).map { PageSlots(base: $0.baseAddress! + 64) } }
         if whole < pageCount {
             part.diagnostics.append(.warning(offset, .nvsTruncated, "\(pageCount - whole) of \(pageCount) NVS pages are not in the dump; they are shown as absent and treated as erased"))
@@ -451,15 +450,17 @@ public enum NVS {
     /// The page headers alone, as `Page::load` classifies them (no entry is read or resolved): for a
     /// summary such as "pages in use".
     public static func pages<S: ByteSource>(_ source: S, offset: Int, size: Int) -> [Page] {
-        (0..<pageCount(offset: offset, size: size)).map { i in
-            let b = source.bytes(at: offset + i * pageSize, length: pageSize)
-            return readPage(b, index: i, offset: offset + i * pageSize)
-        }
+        let pageCount = pageCount(offset: offset, size: size)
+        return withPageBytes(source, offset: offset, pageCount: pageCount) { pages(bytes: $0, offset: offset, pageCount: pageCount) }
     }
 
-    static func readPage(_ b: [UInt8]?, index: Int, offset: Int) -> Page {
-        guard let b else { return readPage(nil as UnsafeRawBufferPointer?, index: index, offset: offset) }
-        return b.withUnsafeBytes { readPage($0, index: index, offset: offset) }
+    static func pages(bytes: UnsafeRawBufferPointer, offset: Int, pageCount: Int) -> [Page] {
+        (0..<pageCount).map { readPage(pageBytes(bytes, $0), index: $0, offset: offset + $0 * pageSize) }
+    }
+
+    /// Page `i` of the bytes `withPageBytes` gives (nil past the pages they hold).
+    static func pageBytes(_ bytes: UnsafeRawBufferPointer, _ i: Int) -> UnsafeRawBufferPointer? {
+        (i + 1) * pageSize <= bytes.count ? UnsafeRawBufferPointer(rebasing: bytes[(i * pageSize)..<((i + 1) * pageSize)]) : nil
     }
 
     /// A page's header and bitmap as `Page::load` reads them (`b`: its 4096 bytes; nil: not in the dump).
@@ -496,7 +497,6 @@ public enum NVS {
     }
 
     /// Every byte 0xFF (eight at a time).
-    static func allErased(_ b: [UInt8]) -> Bool { b.withUnsafeBytes(allErased) }
     static func allErased(_ p: UnsafeRawBufferPointer) -> Bool {
         var i = 0
         while i + 8 <= p.count {
@@ -542,11 +542,12 @@ public enum NVS {
     static func crcOK(_ e: Slot) -> Bool { headerCRC(e) == e.le32(at: 4) }
 
     /// `Page::Header::calculateCrc32`: ROM CRC of bytes 4–27.
-    public static func pageHeaderCRC(_ h: [UInt8]) -> UInt32 {
-        h.count >= PageField.crc.range.lowerBound ? h.withUnsafeBytes(pageHeaderCRC) : Checksums.crc32(ByteArray(h), PageField.seq.range.lowerBound..<PageField.crc.range.lowerBound, seed: 0xFFFF_FFFF)
-    }
+    public static func pageHeaderCRC(_ h: [UInt8]) -> UInt32 { h.withUnsafeBytes(pageHeaderCRC) }
+    /// (Over the bytes there are when `h` is shorter than a header.)
     static func pageHeaderCRC(_ h: UnsafeRawBufferPointer) -> UInt32 {
-        Checksums.crc32(UnsafeRawBufferPointer(rebasing: h[PageField.seq.range.lowerBound..<PageField.crc.range.lowerBound]), seed: 0xFFFF_FFFF)
+        let lo = min(PageField.seq.range.lowerBound, h.count)
+        let r = lo..<max(lo, min(PageField.crc.range.lowerBound, h.count))
+        return Checksums.crc32(UnsafeRawBufferPointer(rebasing: h[r]), seed: 0xFFFF_FFFF)
     }
 
     /// The key as C reads it: up to the first NUL of at most 15 bytes.

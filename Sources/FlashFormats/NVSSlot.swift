@@ -1,8 +1,7 @@
 extension NVS {
-    /// One 32-byte NVS entry held inline. A page is 126 of these in one array, so reading a full
-    /// partition makes a few hundred allocations instead of tens of thousands.
-    /// Its memory is the 32 bytes in flash order (four words, no padding): `[Slot]` has the layout of
-    /// the entries on flash, which `page` and payload copies rely on.
+    /// One 32-byte NVS entry held inline (no heap storage), copied out of the page's bytes
+    /// (`PageSlots`) when the start-up model looks at it. Its memory is the 32 bytes in flash order
+    /// (four words, no padding), so fields read at their flash offsets.
     struct Slot: RandomAccessCollection, Hashable, Sendable {
         private var words: (UInt64, UInt64, UInt64, UInt64)
 
@@ -15,12 +14,6 @@ extension NVS {
         init(_ base: UnsafeRawPointer) {
             words = (0, 0, 0, 0)
             withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(start: base, count: 32)) }
-        }
-
-        /// The 126 entries of a page's bytes (after the 32-byte header and 32-byte bitmap).
-        static func page(_ b: [UInt8]) -> [Slot] {
-            precondition(b.count >= NVS.pageSize)
-            return b.withUnsafeBytes { p in (0..<NVS.entryCount).map { PageSlots(base: p.baseAddress! + 64)[$0] } }
         }
 
         var startIndex: Int { 0 }

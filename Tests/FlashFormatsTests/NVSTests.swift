@@ -110,8 +110,9 @@ import Testing
         #expect(MemoryLayout<NVS.Slot>.size == 32 && MemoryLayout<NVS.Slot>.stride == 32)
         var page = [UInt8](repeating: 0xFF, count: NVS.pageSize)
         for i in 64..<NVS.pageSize { page[i] = UInt8(truncatingIfNeeded: i &* 31 &+ i >> 8) }
-        let slots = NVS.Slot.page(page)
-        #expect(slots.count == NVS.entryCount)
+        let slots = page.withUnsafeBytes { p in (0..<NVS.entryCount).map { NVS.PageSlots(base: p.baseAddress! + 64)[$0] } }
+        let firstWords = page.withUnsafeBytes { p in (0..<NVS.entryCount).map { NVS.PageSlots(base: p.baseAddress! + 64).firstWord($0) } }
+        #expect(firstWords == slots.map { $0.le32(at: 0) })
         for (n, s) in slots.enumerated() {
             let e = Array(page[(64 + n * 32)..<(96 + n * 32)])
             #expect(Array(s) == e && s.bytes == e && s.keyBytes == Array(e[8..<24]))
@@ -121,7 +122,7 @@ import Testing
             #expect(NVS.ItemKey(s) == NVS.ItemKey(ns: e[0], normalized: NVS.normalizedKey(Array(e[8..<24]))))
         }
         #expect(slots.withUnsafeBytes { Array($0) } == Array(page[64...]))
-        #expect(NVS.Slot.erased.isErased && !slots[0].isErased && NVS.Slot.page([UInt8](repeating: 0xFF, count: NVS.pageSize))[0].isErased)
+        #expect(NVS.Slot.erased.isErased && !slots[0].isErased && [UInt8](repeating: 0xFF, count: 32).withUnsafeBytes { NVS.Slot($0.baseAddress!) }.isErased)
     }
 
     /// The PMK the generator stores for a Wi-Fi passphrase: IEEE 802.11i H.4's vector, and RFC 6070's for
