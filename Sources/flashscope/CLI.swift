@@ -105,7 +105,7 @@ struct Opened {
     /// the TUI analyses every edit with these, so it judges as `info` does.
     let options: AnalysisOptions
 
-    init(path: String, options: AnalysisOptions, flashKey: FlashKeyOptions? = nil) throws {
+    init(path: String, options: AnalysisOptions, flashKey: FlashKeyRequest? = nil) throws {
         do {
             file = try MappedFile(path: path)
         } catch {
@@ -158,6 +158,26 @@ struct ImageOptions: ParsableArguments {
 
     @OptionGroup var flashKey: FlashKeyOptions
 
+    var request: ImageRequest {
+        ImageRequest(file: file, ptOffset: ptOffset, rollback: rollback, bootloaderIDF: bootloaderIDF, chipRev: chipRev,
+                     efuseBlkRev: efuseBlkRev, noTableMD5: noTableMD5, flashKey: flashKey.request)
+    }
+    func analysisOptions() throws -> AnalysisOptions { try request.analysisOptions() }
+    /// `bootOnly`: analyse no further than the boot decision (AnalysisOptions.bootOnly).
+    func open(bootOnly: Bool = false) throws -> Opened { try request.open(bootOnly: bootOnly) }
+}
+
+/// What ImageOptions asks for, as plain values (what `QuickLine` fills in without the argument parser).
+struct ImageRequest: Equatable {
+    var file: String
+    var ptOffset: String? = nil
+    var rollback = false
+    var bootloaderIDF: String? = nil
+    var chipRev: String? = nil
+    var efuseBlkRev: String? = nil
+    var noTableMD5 = false
+    var flashKey = FlashKeyRequest()
+
     func analysisOptions() throws -> AnalysisOptions {
         AnalysisOptions(tableOffset: try ptOffset.map { o in
             let v = try parseNumber(o, what: "--pt-offset")
@@ -192,14 +212,18 @@ struct FlashScope: ParsableCommand {
                       MarkCommand.self, EraseOTADataCommand.self, EraseLastBootCommand.self, BootCommand.self,
                       MakeSamplesCommand.self, MakeAppCommand.self, MakeImageCommand.self, NVSCommand.self,
                       CoreDumpCommand.self, DecryptCommand.self, DiffCommand.self, ReadCommand.self, FlashCommand.self,
-                      ScanCommand.self],
+                      ScanCommand.self, CheckQuickLineCommand.self],
         defaultSubcommand: TUICommand.self
     )
 
     static func main() {
         do {
-            var command = try fastParse() ?? parseAsRoot()
-            try command.run()
+            if let request = QuickLine.command(Array(CommandLine.arguments.dropFirst())) {
+                try request.run()
+            } else {
+                var command = try fastParse() ?? parseAsRoot()
+                try command.run()
+            }
         } catch let e as CLIError {
             // One line, and nothing a terminal would act on (paths and labels can hold escapes).
             writeStderr("flashscope: error: \(e.message.terminalSafe)\n")
@@ -224,8 +248,7 @@ extension FlashScope {
     /// over one command instead of the whole tree (milliseconds at start-up). Anything it does not accept
     /// (help, a typo, a bad value) returns nil, and the full parse runs again to report it exactly as
     /// before; so it changes nothing but the time taken.
-    static func fastParse() -> ParsableCommand? {
-        let args = Array(CommandLine.arguments.dropFirst())
+    static func fastParse(_ args: [String] = Array(CommandLine.arguments.dropFirst())) -> ParsableCommand? {
         guard let name = args.first,
               let sub = configuration.subcommands.first(where: { $0.configuration.commandName == name }),
               sub.configuration.subcommands.isEmpty,
@@ -234,6 +257,20 @@ extension FlashScope {
               let command = try? sub.parseAsRoot(Array(args.dropFirst())),
               type(of: command) == sub else { return nil }
         return command
+    }
+}
+
+extension CommandConfiguration {
+    /// A subcommand's configuration, marked for `fastParse`: the argument parser reads
+    /// `_superCommandName` only from the root of a command stack (usage lines, and whether to look for
+    /// `--generate-completion-script`), so the full parse, whose root is `flashscope`, never sees it.
+    /// When `fastParse` parses the subcommand as its own root, it skips the two extra passes that look
+    /// for a completion-script request; such a request is an unknown option to the subcommand, so the
+    /// full parse answers it as before.
+    var leaf: CommandConfiguration {
+        var c = self
+        c._superCommandName = "flashscope"
+        return c
     }
 }
 

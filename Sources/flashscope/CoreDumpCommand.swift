@@ -6,7 +6,7 @@ import FlashModel
 struct CoreDumpCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "coredump",
-        abstract: "Read the core dump partition (or a raw core dump file): crashed task, exception, backtrace, tasks.")
+        abstract: "Read the core dump partition (or a raw core dump file): crashed task, exception, backtrace, tasks.").leaf
 
     @OptionGroup var image: ImageOptions
     @Flag(help: "Print one JSON object (the shape is documented in README.md).") var json = false

@@ -19,13 +19,11 @@ struct FlashKeyOptions: ParsableArguments {
     @Option(name: .customLong("flash-scheme"), help: "esp32 (AES-256, address-tweaked) or xts (ESP32-S2 and later); default: found from the key and the dump.")
     var scheme: String?
 
-    func decrypt(_ source: some ByteSource, tableOffset: Int?) throws -> OpenedDecryption? {
-        try FlashKeyRequest(flashKey: flashKey, cryptConf: cryptConf.value, scheme: scheme).decrypt(source, tableOffset: tableOffset)
-    }
+    var request: FlashKeyRequest { FlashKeyRequest(flashKey: flashKey, cryptConf: cryptConf.value, scheme: scheme) }
 }
 
 /// What `--flash-key` and its companions ask for.
-struct FlashKeyRequest {
+struct FlashKeyRequest: Equatable {
     var flashKey: String?
     var cryptConf: String?
     var scheme: String?
@@ -79,7 +77,7 @@ struct OpenedDecryption {
 struct DecryptCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "decrypt",
-        abstract: "Write the plaintext of a flash-encrypted dump: the regions ESP-IDF encrypts, decrypted as espsecure does.")
+        abstract: "Write the plaintext of a flash-encrypted dump: the regions ESP-IDF encrypts, decrypted as espsecure does.").leaf
 
     @Argument(help: "The encrypted flash dump.") var file: String
     @Option(name: .customLong("key"), help: "Flash-encryption key file.") var key: String

@@ -33,7 +33,7 @@ final class ScratchDir {
 /// `flashscope read`: the device's flash (or a region) into a dump, through esptool read-flash.
 struct ReadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "read",
-        abstract: "Read the device's flash (all of it, or --offset/--size) into a dump with esptool read-flash.")
+        abstract: "Read the device's flash (all of it, or --offset/--size) into a dump with esptool read-flash.").leaf
 
     /// Size of each --no-stub piece when the stub's read fails.
     static let pieceSize = 0x40000
@@ -114,7 +114,7 @@ struct ReadCommand: ParsableCommand {
 /// `flashscope flash EDITED --base ORIGINAL`: writes only the 4 KiB sectors that differ, then verifies them.
 struct FlashCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "flash",
-        abstract: "Write only the sectors of EDITED that differ from ORIGINAL (the dump it was made from) to the device, then verify them.")
+        abstract: "Write only the sectors of EDITED that differ from ORIGINAL (the dump it was made from) to the device, then verify them.").leaf
 
     @Argument(help: "The edited image.") var edited: String
     @Option(help: "The dump EDITED was made from (what the device holds now).") var base: String

@@ -7,7 +7,7 @@ import FlashModel
 /// instead of the usual 64–77, so scripts can tell "different" from "could not compare").
 struct DiffCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "diff",
-        abstract: "Compare two images: partitions, table, otadata and boot, apps, changed regions. Exit 0 identical, 1 different, 2 trouble.")
+        abstract: "Compare two images: partitions, table, otadata and boot, apps, changed regions. Exit 0 identical, 1 different, 2 trouble.").leaf
 
     static let troubleCode: Int32 = 2
 
@@ -27,7 +27,7 @@ struct DiffCommand: ParsableCommand {
             options = AnalysisOptions(tableOffset: try ptOffset.map { try parseNumber($0, what: "--pt-offset") }, rollback: rollback)
         } catch { throw CLIError("\(error)", code: Self.troubleCode) }
         let keys: NVS.Keys?
-        do { keys = try NVSCommand.readKeys(nvsKeys) } catch let e as CLIError { throw CLIError(e.message, code: Self.troubleCode) }
+        do { keys = try NVSRequest.readKeys(nvsKeys) } catch let e as CLIError { throw CLIError(e.message, code: Self.troubleCode) }
         let oa = try Self.open(a, options, flashKey), ob = try Self.open(b, options, flashKey)
         // Through --flash-key both sides are compared as the plaintext the chip reads (the document's view).
         let diff = oa.decrypted == nil && ob.decrypted == nil
@@ -44,7 +44,7 @@ struct DiffCommand: ParsableCommand {
 
     /// Opens one side; every failure becomes exit 2.
     static func open(_ path: String, _ options: AnalysisOptions, _ flashKey: FlashKeyOptions) throws -> Opened {
-        do { return try Opened(path: path, options: options, flashKey: flashKey) }
+        do { return try Opened(path: path, options: options, flashKey: flashKey.request) }
         catch let e as CLIError { throw CLIError(e.message, code: troubleCode) }
         catch { throw CLIError("\(error)", code: troubleCode) }   // a bad --flash-crypt-conf / --flash-scheme
     }

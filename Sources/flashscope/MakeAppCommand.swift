@@ -6,7 +6,7 @@ import FlashModel
 /// check against esptool and for fixtures).
 struct MakeAppCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "make-app", abstract: "Write an app image built by FlashScope's encoder.",
-                                                    shouldDisplay: false)
+                                                    shouldDisplay: false).leaf
     @Option(help: "Chip: esp32, esp32s2, esp32s3, esp32c3, esp32c2, esp32c6, esp32h2, esp32c5, esp32c61, esp32p4.") var chip = "esp32"
     @Option(help: "Project name stored in esp_app_desc_t.") var project = "flashscope-demo"
     @Option(help: "Version stored in esp_app_desc_t.") var version = "1.0.0"

@@ -14,7 +14,7 @@ import FlashModel
 struct MakeImageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "make-image",
                                                     abstract: "Write a benchmark flash image (4m, 16m, 64m, 128m) or an app of a given size.",
-                                                    shouldDisplay: false)
+                                                    shouldDisplay: false).leaf
     @Option(help: "Image layout: 4m, 16m, 64m or 128m.") var layout: String?
     @Option(name: .customLong("app-size"), help: "Write a single app image of about this many bytes instead.") var appSize: String?
     @Option(help: "Version string of the apps (esp_app_desc_t.version).") var version = "1.0.0"

@@ -11,7 +11,7 @@ import FlashModel
 /// and `--from-csv`, which writes a partition built exactly as esp-idf-nvs-partition-gen would.
 struct NVSCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "nvs", abstract: "Show what the app reads from NVS (as nvs_flash_init resolves it); export or import the official CSV.")
+        commandName: "nvs", abstract: "Show what the app reads from NVS (as nvs_flash_init resolves it); export or import the official CSV.").leaf
 
     @OptionGroup var image: ImageOptions
     @Option(help: "Only this NVS partition (by label).") var partition: String?
@@ -28,6 +28,30 @@ struct NVSCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output: the CSV file for --csv; the new image for --from-csv.") var output: String?
     @Flag(help: "Replace an existing output file.") var force = false
     @Flag(name: .customLong("dry-run"), help: "With --from-csv: show what would be written, and write nothing.") var dryRun = false
+
+    var request: NVSRequest {
+        NVSRequest(image: image.request, partition: partition, json: json, all: all, nvsKeys: nvsKeys, idfVersion: idfVersion,
+                   csv: csv, fromCSV: fromCSV, nvsVersion: nvsVersion, output: output, force: force, dryRun: dryRun)
+    }
+    func validate() throws { try request.validate() }
+    func run() throws { try request.run() }
+}
+
+/// What `flashscope nvs` was asked, as plain values: filled in by the argument parser (NVSCommand), or by
+/// `QuickLine` for the forms scripts run most (`nvs FILE --json`), which skips the parser's reflection.
+struct NVSRequest: Equatable {
+    var image: ImageRequest
+    var partition: String? = nil
+    var json = false
+    var all = false
+    var nvsKeys: String? = nil
+    var idfVersion: String? = nil
+    var csv = false
+    var fromCSV: String? = nil
+    var nvsVersion = 2
+    var output: String? = nil
+    var force = false
+    var dryRun = false
 
     func validate() throws {
         if nvsVersion != 1 && nvsVersion != 2 { throw ValidationError("--nvs-version must be 1 or 2") }

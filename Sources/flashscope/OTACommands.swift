@@ -170,7 +170,7 @@ extension String {
 
 struct StageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "stage",
-        abstract: "Write an app image into an OTA slot (esp_ota_begin/write/end), optionally switch to it.")
+        abstract: "Write an app image into an OTA slot (esp_ota_begin/write/end), optionally switch to it.").leaf
     @OptionGroup var image: ImageOptions
     @Option(help: "The app partition to write (ota_0, ota_1, factory, …).") var slot: String
     @Option(help: "The app image file to write.") var app: String
@@ -195,7 +195,7 @@ struct StageCommand: ParsableCommand {
 
 struct SetBootCommand: SingleOperationCommand {
     static let configuration = CommandConfiguration(commandName: "set-boot",
-        abstract: "Select a partition for the next boot exactly as esp_ota_set_boot_partition does.")
+        abstract: "Select a partition for the next boot exactly as esp_ota_set_boot_partition does.").leaf
     @OptionGroup var image: ImageOptions
     @Option(help: "The app partition to boot (factory, ota_0, …).") var slot: String
     @OptionGroup var settings: OTASettingsOptions
@@ -206,7 +206,7 @@ struct SetBootCommand: SingleOperationCommand {
 
 struct MarkCommand: SingleOperationCommand {
     static let configuration = CommandConfiguration(commandName: "mark",
-        abstract: "Confirm or reject the running app (esp_ota_mark_app_valid_cancel_rollback / esp_ota_mark_app_invalid_rollback).")
+        abstract: "Confirm or reject the running app (esp_ota_mark_app_valid_cancel_rollback / esp_ota_mark_app_invalid_rollback).").leaf
     @OptionGroup var image: ImageOptions
     @Flag(help: "Mark the running app VALID.") var valid = false
     @Flag(help: "Mark the running app INVALID (needs another bootable app to roll back to).") var invalid = false
@@ -238,7 +238,7 @@ extension SingleOperationCommand {
 
 struct EraseOTADataCommand: SingleOperationCommand {
     static let configuration = CommandConfiguration(commandName: "erase-otadata",
-        abstract: "Erase both otadata sectors (the device then boots factory, or tries ota_0).")
+        abstract: "Erase both otadata sectors (the device then boots factory, or tries ota_0).").leaf
     @OptionGroup var image: ImageOptions
     @OptionGroup var settings: OTASettingsOptions
     @OptionGroup var write: WriteOptions
@@ -248,7 +248,7 @@ struct EraseOTADataCommand: SingleOperationCommand {
 
 struct EraseLastBootCommand: SingleOperationCommand {
     static let configuration = CommandConfiguration(commandName: "erase-last-boot",
-        abstract: "Erase the previously booted app and its otadata entry (esp_ota_erase_last_boot_app_partition).")
+        abstract: "Erase the previously booted app and its otadata entry (esp_ota_erase_last_boot_app_partition).").leaf
     @OptionGroup var image: ImageOptions
     @OptionGroup var settings: OTASettingsOptions
     @OptionGroup var write: WriteOptions
@@ -258,7 +258,7 @@ struct EraseLastBootCommand: SingleOperationCommand {
 
 struct BootCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "boot",
-        abstract: "Simulate boots: which app starts, and what the bootloader writes to otadata each time. Changes nothing.")
+        abstract: "Simulate boots: which app starts, and what the bootloader writes to otadata each time. Changes nothing.").leaf
     @OptionGroup var image: ImageOptions
     @Option(help: "Number of boots to simulate.") var boots: Int = 1
     @Flag(name: .customLong("app-confirms"), help: "After each boot the app calls esp_ota_mark_app_valid_cancel_rollback.")

@@ -16,7 +16,7 @@ struct ScanCommand: ParsableCommand {
         discussion: """
             Looks at the *.bin files under DIR and its subfolders (--all: every regular file). A file that \
             cannot be analysed is reported in its row and does not stop the others; the exit status is then 2.
-            """)
+            """).leaf
 
     @Argument(help: "Folder holding the dumps.") var directory: String
     @Flag(help: "Every regular file, not only *.bin.") var all = false

@@ -13,7 +13,7 @@ struct TUICommand: ParsableCommand {
         discussion: "Full-screen view of what the ESP-IDF bootloader sees: partition map, both otadata sectors, "
             + "app images, live hex and integrity panes. Stage an app and commit it exactly as "
             + "esp_ota_set_boot_partition would; nothing is written until you save as a new file. "
-            + "Press ? inside for every key. Needs a terminal of at least 80×24.")
+            + "Press ? inside for every key. Needs a terminal of at least 80×24.").leaf
 
     @OptionGroup var image: ImageOptions
 

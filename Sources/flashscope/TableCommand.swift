@@ -14,7 +14,7 @@ struct TableCommand: ParsableCommand {
         discussion: """
         flashscope table FILE --csv             table of an image, table binary or dump, as CSV
         flashscope table --from-csv parts.csv -o table.bin
-        """)
+        """).leaf
 
     @Argument(help: "Image, dump or partition-table binary.") var file: String?
     @Flag(help: "Print gen_esp32part CSV.") var csv = false
