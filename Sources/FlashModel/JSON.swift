@@ -10,6 +10,10 @@ public enum JSON: Sendable, Equatable {
     /// written straight from the bytes). Reads back (`JSONParser`) as `.string`, and compares equal to it.
     case hex([UInt8])
     case array([JSON])
+    /// An array made one element at a time as it is written, so its elements are never all held at once
+    /// (the thousands of entry objects of a full NVS partition: each is built, written and freed, and the
+    /// next reuses its memory). Reads back as `.array`, and compares equal to it.
+    case elements(Int, @Sendable (Int) -> JSON)
     case object([(String, JSON)])
 
     public static func == (a: JSON, b: JSON) -> Bool { a.serialized() == b.serialized() }
@@ -50,16 +54,9 @@ public enum JSON: Sendable, Equatable {
         case .string(let s): w.quoted(s)
         case .hex(let b): w.hex(b)
         case .array(let a):
-            if a.isEmpty { w.ascii("[]"); return }
-            w.byte(UInt8(ascii: "["))
-            let inner = indent.map { $0 + 1 }
-            for (i, v) in a.enumerated() {
-                if i > 0 { w.byte(UInt8(ascii: ",")) }
-                w.newline(inner)
-                v.write(&w, indent: inner)
-            }
-            w.newline(indent)
-            w.byte(UInt8(ascii: "]"))
+            Self.writeArray(&w, indent: indent, count: a.count) { a[$0] }
+        case .elements(let n, let make):
+            Self.writeArray(&w, indent: indent, count: n, make)
         case .object(let kv):
             if kv.isEmpty { w.ascii("{}"); return }
             w.byte(UInt8(ascii: "{"))
@@ -75,6 +72,19 @@ public enum JSON: Sendable, Equatable {
             w.byte(UInt8(ascii: "}"))
         }
         w.flushIfFull()
+    }
+
+    private static func writeArray(_ w: inout JSONByteWriter, indent: Int?, count: Int, _ element: (Int) -> JSON) {
+        if count <= 0 { w.ascii("[]"); return }
+        w.byte(UInt8(ascii: "["))
+        let inner = indent.map { $0 + 1 }
+        for i in 0..<count {
+            if i > 0 { w.byte(UInt8(ascii: ",")) }
+            w.newline(inner)
+            element(i).write(&w, indent: inner)
+        }
+        w.newline(indent)
+        w.byte(UInt8(ascii: "]"))
     }
 }
 

@@ -80,12 +80,29 @@ import Testing
         }
     }
 
+    @Test func elementsMadeWhileWrittenReadAsTheArray() {
+        let made = JSON.elements(3) { i in .object([("i", .int(i)), ("hex", .hex([UInt8(i)]))]) }
+        let array = JSON.array((0..<3).map { i in .object([("i", .int(i)), ("hex", .hex([UInt8(i)]))]) })
+        for pretty in [true, false] { #expect(made.serialized(pretty: pretty) == array.serialized(pretty: pretty)) }
+        #expect(made == array)
+        #expect(JSON.elements(0) { _ in .null }.serialized() == "[]" && JSON.elements(-1) { _ in .null } == .array([]))
+        #expect(JSONParser.parse(JSON.object([("a", made)]).serialized()) == .object([("a", array)]))
+        // Each element is made once, in order, only when written.
+        final class Calls: @unchecked Sendable { var order: [Int] = [] }
+        let calls = Calls()
+        let logged = JSON.elements(4) { i in calls.order.append(i); return .int(i) }
+        #expect(calls.order.isEmpty)
+        _ = logged.serialized(pretty: false)
+        #expect(calls.order == [0, 1, 2, 3])
+    }
+
     @Test func streamedOutputEqualsTheWholeText() {
         // Large strings (beyond the 64 KiB flush size) and many small values.
         let big = String(repeating: "0123456789abcdef", count: 20_000)
         let v = JSON.object([("blobs", .array((0..<5).map { .string(String(big.prefix(70_000 * $0 + 3))) })),
                              ("hex", .array((0..<4).map { n in .hex((0..<(50_000 * n + 1)).map { UInt8(truncatingIfNeeded: $0) }) })),
                              ("many", .array((0..<20_000).map { .int($0 * 7919 - 1_000_000) })),
+                             ("made", .elements(20_000) { .object([("n", .int($0)), ("s", .string("é\($0)"))]) }),
                              ("deep", (0..<200).reduce(JSON.string("x\u{1}")) { acc, _ in .array([acc]) })])
         for pretty in [true, false] {
             var bytes: [UInt8] = []
