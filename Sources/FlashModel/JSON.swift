@@ -32,7 +32,7 @@ public enum JSON: Sendable, Equatable {
     public func serialized(pretty: Bool = true) -> String {
         var w = JSONByteWriter(flushAt: nil, sink: nil)
         write(&w, indent: pretty ? 0 : nil)
-        return String(decoding: w.buffer, as: UTF8.self)
+        return String(decoding: w.bytes, as: UTF8.self)
     }
 
     /// Writes the serialization in pieces of about 64 KiB to `sink` (for megabytes of output: nothing
@@ -88,102 +88,148 @@ public enum JSON: Sendable, Equatable {
     }
 }
 
-/// The byte buffer `JSON` serializes into: UTF-8 appended directly, flushed to a sink when one is given.
-struct JSONByteWriter {
-    var buffer: [UInt8] = []
+/// The byte buffer `JSON` serializes into: UTF-8 written straight into one allocation, flushed to a sink
+/// when one is given (the buffer is then reused), grown when not.
+struct JSONByteWriter: ~Copyable {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private(set) var count = 0
     let flushAt: Int?
     let sink: ((UnsafeRawBufferPointer) -> Void)?
 
     init(flushAt: Int?, sink: ((UnsafeRawBufferPointer) -> Void)?) {
         self.flushAt = flushAt
         self.sink = sink
-        buffer.reserveCapacity((flushAt ?? 1 << 12) + (1 << 12))
+        capacity = (flushAt ?? 1 << 12) + (1 << 12)
+        base = .allocate(capacity: capacity)
     }
+    deinit { base.deallocate() }
+
+    /// The bytes written since the last flush.
+    var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
 
     mutating func flushIfFull() {
-        if let n = flushAt, buffer.count >= n { flush() }
+        if let n = flushAt, count >= n { flush() }
     }
     mutating func flush() {
-        guard let sink, !buffer.isEmpty else { return }
-        buffer.withUnsafeBytes(sink)
-        buffer.removeAll(keepingCapacity: true)
+        guard let sink, count > 0 else { return }
+        sink(UnsafeRawBufferPointer(bytes))
+        count = 0
     }
 
-    @inline(__always) mutating func byte(_ b: UInt8) { buffer.append(b) }
+    /// Room for `n` more bytes at the returned address: the caller writes them and calls `advance(n)`.
+    /// With a sink, what is written so far goes out first when it does not fit; the buffer grows only
+    /// for a piece larger than itself, or without a sink.
+    @inline(__always) mutating func room(_ n: Int) -> UnsafeMutablePointer<UInt8> {
+        if n > capacity - count { makeRoom(n) }
+        return base + count
+    }
+    @inline(__always) mutating func advance(_ n: Int) { count += n }
+
+    private mutating func makeRoom(_ n: Int) {
+        if sink != nil { flush() }
+        guard n > capacity - count else { return }
+        let newCapacity = Swift.max(capacity * 2, count + n)
+        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        grown.update(from: base, count: count)
+        base.deallocate()
+        base = grown
+        capacity = newCapacity
+    }
+
+    @inline(__always) mutating func byte(_ b: UInt8) {
+        room(1).pointee = b
+        count += 1
+    }
     mutating func ascii(_ s: StaticString) {
-        s.withUTF8Buffer { buffer.append(contentsOf: $0) }
+        s.withUTF8Buffer { append($0) }
     }
     mutating func raw(_ s: String) {
         var s = s
         s.withUTF8 { appendLarge($0) }
     }
+    @inline(__always) mutating func append(_ p: UnsafeBufferPointer<UInt8>) {
+        guard let src = p.baseAddress, p.count > 0 else { return }
+        room(p.count).update(from: src, count: p.count)
+        count += p.count
+    }
 
     /// Appends bytes; a piece larger than the flush size goes out through the buffer in slices.
     mutating func appendLarge(_ p: UnsafeBufferPointer<UInt8>) {
-        guard let n = flushAt, p.count > n else { buffer.append(contentsOf: p); return }
+        guard let n = flushAt, p.count > n else { append(p); return }
         var off = 0
         while off < p.count {
             let k = Swift.min(n, p.count - off)
-            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: p[off..<(off + k)]))
+            append(UnsafeBufferPointer(rebasing: p[off..<(off + k)]))
             off += k
             flushIfFull()
         }
     }
 
-    private static let spaces = [UInt8](repeating: UInt8(ascii: " "), count: 128)
-
     mutating func newline(_ indent: Int?) {
         guard let indent else { return }
-        buffer.append(UInt8(ascii: "\n"))
-        var n = 2 * indent
-        while n > 0 {
-            let k = Swift.min(n, Self.spaces.count)
-            Self.spaces.withUnsafeBufferPointer { buffer.append(contentsOf: $0[0..<k]) }
-            n -= k
-        }
+        let n = 1 + 2 * Swift.max(0, indent)
+        let o = room(n)
+        o.pointee = UInt8(ascii: "\n")
+        (o + 1).initialize(repeating: UInt8(ascii: " "), count: n - 1)
+        count += n
     }
 
     mutating func integer(_ v: Int) {
-        if v == 0 { buffer.append(UInt8(ascii: "0")); return }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)   // 24 bytes: enough for 20 digits
+        // 20 digits and a sign at most.
+        let o = room(21)
         var m = v.magnitude
         var n = 0
-        withUnsafeMutableBytes(of: &digits) { d in
-            while m > 0 { d[n] = UInt8(ascii: "0") + UInt8(m % 10); m /= 10; n += 1 }
-        }
-        if v < 0 { buffer.append(UInt8(ascii: "-")) }
-        withUnsafeBytes(of: &digits) { d in
-            var i = n - 1
-            while i >= 0 { buffer.append(d[i]); i -= 1 }
-        }
+        repeat { o[n] = UInt8(ascii: "0") + UInt8(m % 10); m /= 10; n += 1 } while m > 0
+        if v < 0 { o[n] = UInt8(ascii: "-"); n += 1 }
+        // The digits came least significant first.
+        var i = 0, j = n - 1
+        while i < j { (o[i], o[j]) = (o[j], o[i]); i += 1; j -= 1 }
+        count += n
     }
 
     /// A JSON string: quotes, backslash and control characters (C0, DEL and C1) escaped; the rest as UTF-8.
     mutating func quoted(_ s: String) {
         var s = s
-        buffer.append(UInt8(ascii: "\""))
-        s.withUTF8 { u in
-            // Fast path: nothing to escape (megabytes of blob hex take it).
-            if Self.needsNoEscape(u) { appendLarge(u); return }
-            var i = 0
-            while i < u.count {
-                let b = u[i]
-                switch b {
-                case 0x22: ascii("\\\"")
-                case 0x5C: ascii("\\\\")
-                case 0x0A: ascii("\\n")
-                case 0x0D: ascii("\\r")
-                case 0x09: ascii("\\t")
-                case 0xC2 where i + 1 < u.count && u[i + 1] >= 0x80 && u[i + 1] <= 0x9F:
-                    unicodeEscape(u[i + 1]); i += 1
-                case _ where b < 0x20 || b == 0x7F:
-                    unicodeEscape(b)
-                default: buffer.append(b)
-                }
-                i += 1
+        s.withUTF8 { u in quoted(u) }
+    }
+
+    mutating func quoted(_ u: UnsafeBufferPointer<UInt8>) {
+        // Fast path: nothing to escape (megabytes of blob hex take it).
+        if Self.needsNoEscape(u) {
+            if u.count <= (flushAt ?? Int.max) {
+                let o = room(u.count + 2)
+                o.pointee = UInt8(ascii: "\"")
+                if let src = u.baseAddress { (o + 1).update(from: src, count: u.count) }
+                o[u.count + 1] = UInt8(ascii: "\"")
+                count += u.count + 2
+            } else {
+                byte(UInt8(ascii: "\""))
+                appendLarge(u)
+                byte(UInt8(ascii: "\""))
             }
+            flushIfFull()
+            return
         }
-        buffer.append(UInt8(ascii: "\""))
+        byte(UInt8(ascii: "\""))
+        var i = 0
+        while i < u.count {
+            let b = u[i]
+            switch b {
+            case 0x22: ascii("\\\"")
+            case 0x5C: ascii("\\\\")
+            case 0x0A: ascii("\\n")
+            case 0x0D: ascii("\\r")
+            case 0x09: ascii("\\t")
+            case 0xC2 where i + 1 < u.count && u[i + 1] >= 0x80 && u[i + 1] <= 0x9F:
+                unicodeEscape(u[i + 1]); i += 1
+            case _ where b < 0x20 || b == 0x7F:
+                unicodeEscape(b)
+            default: byte(b)
+            }
+            i += 1
+        }
+        byte(UInt8(ascii: "\""))
         flushIfFull()
     }
 
@@ -193,29 +239,47 @@ struct JSONByteWriter {
         return d(v >> 4) | d(v & 0x0F) << 8
     }
 
+    /// The eight hex digits of four bytes (the first byte in the low bits, as loaded from memory), the
+    /// first digit in the low byte: each byte moved to its own 16-bit lane, its high nibble to the lane's
+    /// low byte and its low nibble to the high byte, then '0' added to each digit, and 'a' - '0' - 10
+    /// more to those above 9 (a digit d + 6 carries into bit 4 exactly when d > 9).
+    @inline(__always) static func hexDigits(_ x: UInt32) -> UInt64 {
+        var z = UInt64(x)
+        z = (z | z << 16) & 0x0000_FFFF_0000_FFFF
+        z = (z | z << 8) & 0x00FF_00FF_00FF_00FF
+        let n = (z >> 4) & 0x000F_000F_000F_000F | (z & 0x000F_000F_000F_000F) << 8
+        let above9 = ((n &+ 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101
+        return n &+ 0x3030_3030_3030_3030 &+ above9 &* 0x27
+    }
+
     /// `"` hex digits `"`, produced straight into the buffer in slices of the flush size.
     mutating func hex(_ b: [UInt8]) {
-        buffer.append(UInt8(ascii: "\""))
+        byte(UInt8(ascii: "\""))
         let slice = (flushAt ?? (1 << 16)) / 2
         Self.hexPairs.withUnsafeBufferPointer { table in
             b.withUnsafeBufferPointer { src in
                 var off = 0
                 while off < src.count {
                     let k = Swift.min(src.count - off, slice)
-                    let start = buffer.count
-                    buffer.append(contentsOf: repeatElement(0, count: 2 * k))
-                    buffer.withUnsafeMutableBytes { out in
-                        let o = out.baseAddress! + start
-                        for i in 0..<k {
-                            (o + 2 * i).storeBytes(of: table[Int(src[off + i])].littleEndian, as: UInt16.self)
-                        }
+                    let o = UnsafeMutableRawPointer(room(2 * k))
+                    let from = UnsafeRawPointer(src.baseAddress! + off)
+                    var i = 0
+                    while i + 4 <= k {
+                        (o + 2 * i).storeBytes(of: Self.hexDigits(UInt32(littleEndian: from.loadUnaligned(fromByteOffset: i, as: UInt32.self))).littleEndian,
+                                               as: UInt64.self)
+                        i += 4
                     }
+                    while i < k {
+                        (o + 2 * i).storeBytes(of: table[Int(from.load(fromByteOffset: i, as: UInt8.self))].littleEndian, as: UInt16.self)
+                        i += 1
+                    }
+                    count += 2 * k
                     off += k
                     flushIfFull()
                 }
             }
         }
-        buffer.append(UInt8(ascii: "\""))
+        byte(UInt8(ascii: "\""))
     }
 
     /// True when no byte needs escaping: no C0 control, quote, backslash, DEL or C1 control (C2 80–C2 9F).
@@ -249,7 +313,7 @@ struct JSONByteWriter {
     /// `\u00XX`, lower-case hex.
     private mutating func unicodeEscape(_ v: UInt8) {
         ascii("\\u00")
-        withUnsafeBytes(of: Self.hexPairs[Int(v)].littleEndian) { buffer.append(contentsOf: $0) }
+        withUnsafeBytes(of: Self.hexPairs[Int(v)].littleEndian) { append($0.bindMemory(to: UInt8.self)) }
     }
 }
 
