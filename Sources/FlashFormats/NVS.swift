@@ -665,9 +665,11 @@ public enum NVS {
             }
         }
         // Duplicates that survive (the firmware never leaves them).
-        var seen: [String: Int] = [:]
+        struct LiveKey: Hashable { let ns: UInt8; let key: String }
+        var seen: [LiveKey: Int] = [:]
+        seen.reserveCapacity(part.entries.count)
         for e in part.entries where e.fate == .written && e.nsIndex != 0 && e.type != .blobData {
-            let id = "\(e.nsIndex)/\(e.key)"
+            let id = LiveKey(ns: e.nsIndex, key: e.key)
             if let first = seen[id] {
                 part.diagnostics.append(.warning(e.offset, .nvsDuplicateKey, "page \(e.page) entry \(e.slot): '\(e.key)' also live at \(Hex.short(first)); the app reads the copy on the lower seq page / lower entry"))
             } else { seen[id] = e.offset }

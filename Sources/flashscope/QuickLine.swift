@@ -9,73 +9,59 @@ import FlashModel
 /// every conformance record in the binary. For `nvs FILE --json` on a full 1 MiB partition that was a fifth
 /// of the whole run (11.6 of 65.4 million instructions), however small the command line.
 ///
-/// `QuickLine` accepts only plain forms: `--name` flags and `--name VALUE` options from the command's own
-/// table, each at most once, and one positional. Anything else (`--name=VALUE`, a repeated option, `--`,
+/// `QuickLine` accepts only plain forms: `--name` flags and `--name VALUE` options that the command has,
+/// each at most once, and one positional. Anything else (`--name=VALUE`, a repeated option, `--`,
 /// a value or file name beginning with `-`, an empty value, help, a name it does not know, a line the
 /// command's `validate()` refuses) is declined, and the argument parser reads the line exactly as before:
 /// its errors and help stay the only ones users see. What it accepts must come out as the argument parser
 /// would have it: the hidden `check-quick-line` command compares the two on every line it is given, and
-/// the CLI tests feed it every combination of the forms below with the awkward tokens around them.
+/// the CLI tests feed it the plain forms in every order with awkward tokens around them.
 struct QuickLine {
-    enum Field<Request> {
-        case flag(WritableKeyPath<Request, Bool>)
-        case option(WritableKeyPath<Request, String?>)
-    }
-
-    /// `args` without the subcommand's name; nil when the line is not one of the plain forms.
-    static func read<Request>(_ args: ArraySlice<String>, into request: Request, fields: [String: Field<Request>],
-                              positional: WritableKeyPath<Request, String>) -> Request? {
-        var request = request
+    /// `flashscope nvs …` for reading, `args` without the subcommand's name: ImageOptions' names and the
+    /// reading options (the CSV import and export, and `--nvs-version`, go through the parser). Nil when
+    /// the line is not one of the plain forms.
+    static func nvs(_ args: ArraySlice<String>) -> NVSRequest? {
+        var r = NVSRequest(image: ImageRequest(file: ""))
         var seen = Set<String>()
-        var havePositional = false
+        var file: String?
         var i = args.startIndex
         while i < args.endIndex {
             let token = args[i]
             i += 1
             guard token.first == "-" else {
-                if havePositional || token.isEmpty { return nil }
-                request[keyPath: positional] = token
-                havePositional = true
+                if file != nil || token.isEmpty { return nil }
+                file = token
                 continue
             }
-            guard let field = fields[token], seen.insert(token).inserted else { return nil }
-            switch field {
-            case .flag(let path):
-                request[keyPath: path] = true
-            case .option(let path):
-                guard i < args.endIndex, let value = args[i].first, value != "-" else { return nil }
-                request[keyPath: path] = args[i]
+            guard seen.insert(token).inserted else { return nil }
+            switch token {
+            case "--json": r.json = true
+            case "--all": r.all = true
+            case "--rollback": r.image.rollback = true
+            case "--no-table-md5": r.image.noTableMD5 = true
+            default:
+                // An option: its value is the next argument, which must not look like an option.
+                guard i < args.endIndex, let first = args[i].first, first != "-" else { return nil }
+                let value = args[i]
                 i += 1
+                switch token {
+                case "--partition": r.partition = value
+                case "--nvs-keys": r.nvsKeys = value
+                case "--idf-version": r.idfVersion = value
+                case "--pt-offset": r.image.ptOffset = value
+                case "--bootloader-idf": r.image.bootloaderIDF = value
+                case "--chip-rev": r.image.chipRev = value
+                case "--efuse-blk-rev": r.image.efuseBlkRev = value
+                case "--flash-key": r.image.flashKey.flashKey = value
+                case "--flash-crypt-conf": r.image.flashKey.cryptConf = value
+                case "--flash-scheme": r.image.flashKey.scheme = value
+                default: return nil
+                }
             }
         }
-        return havePositional ? request : nil
-    }
-
-    /// `ImageOptions`' names (every command reading an image has them).
-    static func imageFields<Request>(_ image: WritableKeyPath<Request, ImageRequest>) -> [String: Field<Request>] {
-        [
-            "--pt-offset": .option(image.appending(path: \.ptOffset)),
-            "--rollback": .flag(image.appending(path: \.rollback)),
-            "--bootloader-idf": .option(image.appending(path: \.bootloaderIDF)),
-            "--chip-rev": .option(image.appending(path: \.chipRev)),
-            "--efuse-blk-rev": .option(image.appending(path: \.efuseBlkRev)),
-            "--no-table-md5": .flag(image.appending(path: \.noTableMD5)),
-            "--flash-key": .option(image.appending(path: \.flashKey.flashKey)),
-            "--flash-crypt-conf": .option(image.appending(path: \.flashKey.cryptConf)),
-            "--flash-scheme": .option(image.appending(path: \.flashKey.scheme)),
-        ]
-    }
-
-    /// `flashscope nvs …` for reading (the CSV import and export, and `--nvs-version`, go through the parser).
-    static func nvs(_ args: ArraySlice<String>) -> NVSRequest? {
-        var fields = imageFields(\NVSRequest.image)
-        fields["--partition"] = .option(\.partition)
-        fields["--json"] = .flag(\.json)
-        fields["--all"] = .flag(\.all)
-        fields["--nvs-keys"] = .option(\.nvsKeys)
-        fields["--idf-version"] = .option(\.idfVersion)
-        guard let r = read(args, into: NVSRequest(image: ImageRequest(file: "")), fields: fields, positional: \.image.file),
-              (try? r.validate()) != nil else { return nil }
+        guard let file else { return nil }
+        r.image.file = file
+        guard (try? r.validate()) != nil else { return nil }
         return r
     }
 
