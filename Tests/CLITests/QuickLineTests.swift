@@ -75,4 +75,5 @@ import FlashModel
     for line in declined { #expect(v(line) == "parser", "\(line)") }
     let taken = verdicts.filter { $0 == "quick" }.count
     #expect(taken > 300, "only \(taken) of \(lines.count) lines were taken by QuickLine")
+    print("quick-line: \(taken) of \(lines.count) lines read both ways, alike")
 }
