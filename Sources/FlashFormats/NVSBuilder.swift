@@ -38,43 +38,51 @@ public enum NVSBuilder {
                 lines.append((n, String(rest[...nl]))); rest = rest[rest.index(after: nl)...]
             } else { lines.append((n, String(rest))); rest = "" }
         }
-        lines = lines.filter { !$0.1.hasPrefix("#") }
-        // Records (a quoted field may span lines).
+        // Python tests the line's first code point (a '#' with a combining mark after it still starts a comment).
+        lines = lines.filter { $0.1.unicodeScalars.first != "#" }
+        // Records (a quoted field may span lines). Code point by code point, as the csv module reads: a
+        // quote or comma followed by a combining mark is still a quote or a comma.
         var records: [(Int, [String])] = []
         var li = 0
         while li < lines.count {
             let startLine = lines[li].0
             var fields: [String] = []
-            var field = ""
+            var field = String.UnicodeScalarView()
+            var fieldCount = 0
             var inQuotes = false, quotedField = false, afterQuote = false
             var done = false
             var any = false
+            func take(_ u: Unicode.Scalar) throws(CSVError) {
+                field.append(u)
+                fieldCount += 1
+                if fieldCount > fieldLimit {
+                    throw CSVError(line: startLine, "field larger than field limit (\(fieldLimit)) (the generator's csv module refuses it; use a file row)")
+                }
+            }
+            func endField() { fields.append(String(field)); field = String.UnicodeScalarView(); fieldCount = 0 }
             while !done && li < lines.count {
                 let line = lines[li].1
                 li += 1
-                for ch in line {
+                // Each line keeps its "\n" (the last may have none): inside quotes it is part of the field.
+                for u in line.unicodeScalars {
                     if inQuotes {
-                        if ch == "\"" { inQuotes = false; afterQuote = true } else { field.append(ch) }
+                        if u == "\"" { inQuotes = false; afterQuote = true } else { try take(u) }
                         continue
                     }
-                    if afterQuote && ch == "\"" { field.append("\""); inQuotes = true; afterQuote = false; continue }
+                    if afterQuote && u == "\"" { try take(u); inQuotes = true; afterQuote = false; continue }
                     afterQuote = false
-                    switch ch {
-                    case ",": fields.append(field); field = ""; quotedField = false; any = true
+                    switch u {
+                    case ",": endField(); quotedField = false; any = true
                     case "\n": done = true
-                    case "\"" where field.isEmpty && !quotedField: inQuotes = true; quotedField = true; any = true
-                    default: field.append(ch); any = true
-                    }
-                    if field.unicodeScalars.count > fieldLimit {
-                        throw CSVError(line: startLine, "field larger than field limit (\(fieldLimit)) (the generator's csv module refuses it; use a file row)")
+                    case "\"" where fieldCount == 0 && !quotedField: inQuotes = true; quotedField = true; any = true
+                    default: try take(u); any = true
                     }
                     if done { break }
                 }
-                if inQuotes { field.append("\n"); continue }
-                done = true
+                if !inQuotes { done = true }
             }
             if inQuotes { throw CSVError(line: startLine, "unexpected end of data inside a quoted field") }
-            if any || !field.isEmpty { fields.append(field) }
+            if any || fieldCount > 0 { endField() }
             if !fields.isEmpty { records.append((startLine, fields)) }
         }
         guard let header = records.first else { return [] }
@@ -505,12 +513,19 @@ public enum NVSBuilder {
         return (out, files, skipped)
     }
 
-    /// Quoted when the csv module would split or strip it (and when it would read as a comment).
+    /// Quoted when the csv module would split or strip it (and when it would read as a comment); like the
+    /// module, by code point (a comma or quote with a combining mark after it, CR LF).
     static func csvField(_ s: String) -> String {
-        if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) || s.hasPrefix("#") {
-            return "\"" + s.replacingOccurrences("\"", "\"\"") + "\""
+        let u = s.unicodeScalars
+        guard u.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) || u.first == "#" else { return s }
+        var out = String.UnicodeScalarView()
+        out.append("\"")
+        for c in u {
+            out.append(c)
+            if c == "\"" { out.append(c) }
         }
-        return s
+        out.append("\"")
+        return String(out)
     }
 }
 
@@ -550,12 +565,6 @@ extension String {
             prevCR = false
             out.unicodeScalars.append(ch)
         }
-        return out
-    }
-
-    func replacingOccurrences(_ a: Character, _ b: String) -> String {
-        var out = ""
-        for c in self { if c == a { out += b } else { out.append(c) } }
         return out
     }
 

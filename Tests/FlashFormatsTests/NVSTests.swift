@@ -237,6 +237,23 @@ import Testing
         #expect(first.values.count == 4)
     }
 
+    /// Python's csv module splits and quotes by code point: reading, a quote or comma with a combining mark
+    /// after it is still a quote or comma, and a quoted line break is kept once; writing, such a value must be
+    /// quoted and its quotes doubled.
+    @Test func csvQuotesByCodePoint() throws {
+        let tricky = ["a\r\nb", "x,\u{301}y", "q\"\u{301}r", "\"\u{301}", "plain"]
+        let csv = "key,type,encoding,value\nn,namespace,,\n" + tricky.enumerated().map { i, t in
+            "s\(i),data,string,\"" + t.unicodeScalars.map { $0 == "\"" ? "\"\"" : String($0) }.joined() + "\""
+        }.joined(separator: "\n") + "\n"
+        let first = Self.read(try Self.gen(csv))
+        // What esp-idf-nvs-partition-gen 0.3.0 reads from the same CSV (Python 3.11: open(..., 'rt'), csv.DictReader):
+        // universal newlines turn CR LF into LF; a doubled quote is one quote, whatever follows it.
+        #expect(first.values.map { $0.value.text } == ["a\nb", "x,\u{301}y", "q\"\u{301}r", "\"\u{301}", "plain"])
+        let out = NVSBuilder.csv(first.values) { ns, key in "\(ns).\(key).bin" }
+        let again = Self.read(try Self.gen(out.text))
+        #expect(Self.values(again) == Self.values(first), "\(out.text)")
+    }
+
     @Test func rulesFromVersions() {
         #expect(NVS.Rules.forIDF("v5.0.7").strictHeaderCheck == false)
         #expect(NVS.Rules.forIDF("v5.0.8").strictHeaderCheck == true)
