@@ -251,11 +251,13 @@ extension FlashScope {
     static func fastParse(_ args: [String] = Array(CommandLine.arguments.dropFirst())) -> ParsableCommand? {
         guard let name = args.first,
               let sub = configuration.subcommands.first(where: { $0.configuration.commandName == name }),
-              sub.configuration.subcommands.isEmpty,
-              // Help of any kind is thrown (CleanExit) or comes back as the parser's own help command:
-              // either way the full parse runs and names the whole command path.
-              let command = try? sub.parseAsRoot(Array(args.dropFirst())),
-              type(of: command) == sub else { return nil }
+              sub.configuration.subcommands.isEmpty else { return nil }
+        // Every subcommand is declared with `.leaf` (so this parse skips the completion-script passes); a
+        // debug build, which the CLI tests run, stops on one that is not.
+        assert(sub.configuration._superCommandName == configuration.commandName, "\(sub) is not declared with .leaf")
+        // Help of any kind is thrown (CleanExit) or comes back as the parser's own help command: either
+        // way the full parse runs and names the whole command path.
+        guard let command = try? sub.parseAsRoot(Array(args.dropFirst())), type(of: command) == sub else { return nil }
         return command
     }
 }
@@ -276,7 +278,7 @@ extension CommandConfiguration {
 
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "info", abstract: "Report everything in an image: bootloader, table, otadata, apps, boot decision.")
+        commandName: "info", abstract: "Report everything in an image: bootloader, table, otadata, apps, boot decision.").leaf
 
     @OptionGroup var image: ImageOptions
     @Argument(help: "More files: then one table row (or JSON line) per file, analysed in parallel (exit 2 if any fails).")
@@ -301,7 +303,7 @@ struct InfoCommand: ParsableCommand {
 /// Writes the sample images (hidden: used to regenerate `Samples/` and by the benchmarks).
 struct MakeSamplesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "make-samples", abstract: "Write the sample images into DIR.",
-                                                    shouldDisplay: false)
+                                                    shouldDisplay: false).leaf
     @Argument var directory: String
     @Flag var force = false
 

@@ -55,7 +55,7 @@ struct TableCommand: ParsableCommand {
             }
             catch { throw CLIError("\(fromCSV): \(error)", code: CLIError.Code.notAnImage) }
             let size = try flashSize.map { s -> Int in
-                let t = s.uppercased().replacingOccurrences(of: "MB", with: "M")
+                let t = s.uppercased().replacing("MB", with: "M")
                 return try parseNumber(t, what: "--flash-size")
             }
             let errors = PartitionCSV.verify(entries, tableOffset: tableOffset, md5: !disableMD5, flashSize: size)
@@ -82,29 +82,5 @@ struct TableCommand: ParsableCommand {
         let f: MappedFile
         do { f = try MappedFile(path: path) } catch { throw CLIError(error) }
         return String(decoding: f.bytes(0..<f.count), as: UTF8.self)
-    }
-}
-
-extension String {
-    func replacingOccurrences(of a: String, with b: String) -> String {
-        guard !a.isEmpty else { return self }
-        var out = ""
-        var rest = Substring(self)
-        while let r = rest.range(of: a) {
-            out += rest[..<r.lowerBound] + b
-            rest = rest[r.upperBound...]
-        }
-        return out + rest
-    }
-}
-
-extension Substring {
-    func range(of needle: String) -> Range<Substring.Index>? {
-        var i = startIndex
-        while i < endIndex {
-            if self[i...].hasPrefix(needle) { return i..<index(i, offsetBy: needle.count) }
-            i = index(after: i)
-        }
-        return nil
     }
 }
