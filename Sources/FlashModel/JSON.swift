@@ -18,6 +18,11 @@ public enum JSON: Sendable, Equatable {
 
     public static func == (a: JSON, b: JSON) -> Bool { a.serialized() == b.serialized() }
 
+    /// `.elements` over a collection: `make` turns each element into JSON as it is written.
+    public static func elements<C: RandomAccessCollection & Sendable>(_ c: C, _ make: @escaping @Sendable (C.Element) -> JSON) -> JSON {
+        .elements(c.count) { make(c[c.index(c.startIndex, offsetBy: $0)]) }
+    }
+
     public static func num(_ v: some BinaryInteger) -> JSON { .int(Int(v)) }
     public static func opt(_ v: String?) -> JSON { v.map(JSON.string) ?? .null }
     public static func opt(_ v: Bool?) -> JSON { v.map(JSON.bool) ?? .null }

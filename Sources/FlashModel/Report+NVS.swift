@@ -101,19 +101,16 @@ extension Report {
             ("decrypted", .bool(p.decrypted)),
             ("rules", .string(p.rules.label)),
             ("init_error", .opt(p.initError)),
-            ("pages", .elements(p.pages.count) { i in
-                let pg = p.pages[i]
-                return .object([("index", .num(pg.index)), ("offset", .num(pg.offset)), ("state", .string(pg.state.rawValue)),
+            ("pages", .elements(p.pages) { pg in
+                .object([("index", .num(pg.index)), ("offset", .num(pg.offset)), ("state", .string(pg.state.rawValue)),
                          ("seq", pg.hasSeq ? .num(pg.seq) : .null), ("version", .num(pg.version)), ("crc_ok", .bool(pg.crcOK))])
             }),
-            ("values", .elements(p.values.count) { i in
-                let v = p.values[i]
-                return .object([("namespace", .string(v.namespace)), ("key", .string(v.key)), ("type", .string(v.type.csvName)),
+            ("values", .elements(p.values) { v in
+                .object([("namespace", .string(v.namespace)), ("key", .string(v.key)), ("type", .string(v.type.csvName)),
                          ("value", nvsValueJSON(v.value))])
             }),
-            ("entries", .elements(p.entries.count) { i in
-                let e = p.entries[i]
-                return .object([("namespace", e.nsIndex == 0 ? .null : .opt(e.namespace)), ("ns_index", .num(e.nsIndex)), ("key", .string(e.key)),
+            ("entries", .elements(p.entries) { e in
+                .object([("namespace", e.nsIndex == 0 ? .null : .opt(e.namespace)), ("ns_index", .num(e.nsIndex)), ("key", .string(e.key)),
                          ("type", .string(e.type?.entryName ?? Hex.short(e.typeCode))), ("page", .num(e.page)), ("slot", .num(e.slot)),
                          ("offset", .num(e.offset)), ("span", .num(e.span)), ("chunk_index", .num(e.chunkIndex)),
                          ("state", .string(e.fate.rawValue)), ("reason", .opt(e.drop?.rawValue)), ("crc_ok", .bool(e.crcOK))])

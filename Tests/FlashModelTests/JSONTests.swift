@@ -85,6 +85,9 @@ import Testing
         let array = JSON.array((0..<3).map { i in .object([("i", .int(i)), ("hex", .hex([UInt8(i)]))]) })
         for pretty in [true, false] { #expect(made.serialized(pretty: pretty) == array.serialized(pretty: pretty)) }
         #expect(made == array)
+        // Over a collection, also one whose indices do not start at 0.
+        #expect(JSON.elements([5, 6, 7]) { .int($0) } == .array([.int(5), .int(6), .int(7)]))
+        #expect(JSON.elements([0, 1, 2, 3][2...]) { .int($0) } == .array([.int(2), .int(3)]))
         #expect(JSON.elements(0) { _ in .null }.serialized() == "[]" && JSON.elements(-1) { _ in .null } == .array([]))
         #expect(JSONParser.parse(JSON.object([("a", made)]).serialized()) == .object([("a", array)]))
         // Each element is made once, in order, only when written.
