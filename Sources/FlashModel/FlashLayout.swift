@@ -43,7 +43,8 @@ public struct AnalysisOptions: Sendable {
     public var decryptedView = false
     /// Stop a flash image's analysis after the boot decision (bootloader, table, otadata, apps, which
     /// slot boots): for a command that needs no more, such as `nvs` (its rules follow the app that
-    /// boots). Stray otadata, the encryption hint, security and partition contents are then not looked at.
+    /// boots). Stray otadata, the encryption hint, security, partition contents and, for a bootloader
+    /// without a descriptor, the boot judged again with every other release's rules are then not looked at.
     public var bootOnly = false
     public init(tableOffset: Int? = nil, rollback: Bool = false, kind: FileKind? = nil, bootloaderIDF: IDFVersion? = nil,
                 chipRevision: ChipRevision? = nil, efuseBlockRevision: ChipRevision? = nil, appTableMD5: Bool = true) {
@@ -195,7 +196,7 @@ extension FlashLayout {
             layout.diagnostics = o.diagnostics
         case .flashImage:
             analyzeFlash(source, digests: digests, into: &layout, bootOnly: options.bootOnly)
-            compareReleases(source, digests: digests, into: &layout)
+            if !options.bootOnly { compareReleases(source, digests: digests, into: &layout) }
         }
         return layout
     }

@@ -60,6 +60,21 @@ private func analyze(_ b: FlashImageBuilder, _ options: AnalysisOptions = Analys
     #expect(v517.boot?.outcome == .nothingLoads)
 }
 
+/// `bootOnly` (what `nvs` analyses with) does not judge the boot again with every release's rules: the
+/// primary boot, and so the NVS rules, are the full analysis's.
+@Test func bootOnlySkipsTheOtherReleases() throws {
+    for efuse in [(UInt16(200), UInt16(199)), (0, 99)] {
+        let b = noDescriptor(.esp32c3, maxFull: 199, factory: app(.esp32c3, efuse: efuse))
+        var options = AnalysisOptions(efuseBlockRevision: ChipRevision(0, 0))
+        let full = try analyze(b, options)
+        options.bootOnly = true
+        let boot = try analyze(b, options)
+        #expect(full.releases != nil && boot.releases == nil && boot.boot?.releaseDependence == nil)
+        #expect(boot.boot?.loaded == full.boot?.loaded && boot.rules.version == full.rules.version)
+        #expect(NVSReading.rules(boot) == NVSReading.rules(full))
+    }
+}
+
 @Test func checkEfuseBlkValidity_noBootloaderDescriptorSameVerdictIsStated() throws {
     // The window admits v0.0: every release in the range starts factory, so the verdict stands.
     let l = try analyze(noDescriptor(.esp32c3, maxFull: 199, factory: app(.esp32c3, efuse: (0, 99))),
